@@ -1,0 +1,158 @@
+/**
+ * `nematode bench`: figures, not timed tests. Runs a standard network, prints build
+ * time, simulation time, spikes, mean rate, synaptic events per second and peak
+ * memory, optionally side by side with Brian2 in the same process tree.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { NetworkIR } from '../ir/types.js';
+import { runToFile } from '../run.js';
+import { toInternal } from '../units.js';
+import { BENCH_DEVIATIONS, cobaNetwork, cubaNetwork, sparseNetwork } from './networks.js';
+
+export interface BenchArgs {
+  network: string;
+  duration: string;
+  size?: number;
+  engine?: string;
+  threads: number;
+  seed: number;
+  repeat: number;
+  compare?: string;
+  'brian2-target'?: string;
+  json?: boolean;
+}
+
+export interface BenchFigures {
+  network: string;
+  engine: string;
+  threads: number;
+  size: number;
+  synapses: number;
+  durationMs: number;
+  buildS: number;
+  simS: number;
+  rtf: number;
+  spikes: number;
+  rateHz: number;
+  events: number;
+  eventsPerS: number;
+  peakRssMiB: number;
+  /** Process start → first results file written. */
+  wholeProcessS?: number;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor((s.length - 1) / 2)]!;
+}
+
+function makeNetwork(a: BenchArgs, durationMs: number, engine?: string): NetworkIR {
+  const o = { size: a.size, duration: durationMs, seed: a.seed, threads: a.threads, recordSpikes: true };
+  if (a.network === 'coba') return cobaNetwork(o);
+  if (a.network === 'cuba') return cubaNetwork(o);
+  return sparseNetwork({ ...o, engine: (engine ?? 'event') as 'clock' | 'event' });
+}
+
+async function measure(a: BenchArgs, durationMs: number, engine: string | undefined, outDir: string, first: boolean): Promise<BenchFigures> {
+  const t0 = performance.now();
+  const ir = makeNetwork(a, durationMs, engine);
+  if (engine) ir.run.engine = engine as NetworkIR['run']['engine'];
+  const constructS = (performance.now() - t0) / 1000;
+  const { output } = await runToFile(ir, path.join(outDir, `${ir.name}.nmr`));
+  const wholeProcessS = first ? performance.now() / 1000 : undefined;
+  const s = output.stats;
+  const size = ir.populations.reduce((x, p) => x + p.size, 0);
+  return {
+    network: ir.name,
+    engine: s.engine,
+    threads: s.threads,
+    size,
+    synapses: ir.projections.reduce((x, p) => x + p.targets.length, 0),
+    durationMs,
+    buildS: constructS + s.buildMs / 1000,
+    simS: s.simMs / 1000,
+    rtf: s.simMs / durationMs,
+    spikes: s.spikes,
+    rateHz: s.spikes / size / (durationMs / 1000),
+    events: s.synapticEvents,
+    eventsPerS: s.synapticEvents / (s.simMs / 1000),
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    wholeProcessS,
+  };
+}
+
+function line(f: BenchFigures): string {
+  return (
+    `${f.network} [${f.engine}, ${f.threads} thread${f.threads > 1 ? 's' : ''}] ${f.size} neurons, ${f.synapses} synapses, ${f.durationMs / 1000} s bio: ` +
+    `build ${f.buildS.toFixed(3)} s, simulation ${f.simS.toFixed(3)} s (RTF ${f.rtf.toFixed(3)}), ${f.spikes} spikes, ${f.rateHz.toFixed(2)} Hz, ` +
+    `${f.eventsPerS.toExponential(2)} events/s, peak RSS ${f.peakRssMiB.toFixed(0)} MiB` +
+    (f.wholeProcessS !== undefined ? `, whole process ${f.wholeProcessS.toFixed(2)} s` : '')
+  );
+}
+
+async function series(a: BenchArgs, durationMs: number, engine: string | undefined, outDir: string): Promise<BenchFigures> {
+  const runs: BenchFigures[] = [];
+  for (let r = 0; r < Math.max(1, a.repeat); r++) {
+    const f = await measure(a, durationMs, engine, outDir, r === 0 && engine === undefined);
+    runs.push(f);
+    if (!a.json) process.stderr.write(`  run ${r + 1}: ${line(f)}\n`);
+  }
+  const first = runs[0]!;
+  return { ...first, buildS: median(runs.map((r) => r.buildS)), simS: median(runs.map((r) => r.simS)), rtf: median(runs.map((r) => r.rtf)), eventsPerS: median(runs.map((r) => r.eventsPerS)) };
+}
+
+export async function benchCommand(a: BenchArgs): Promise<number> {
+  const durationMs = toInternal(/^[\d.eE+-]+$/.test(a.duration) ? Number(a.duration) : a.duration, 'time', { object: 'bench', parameter: '--duration' });
+  const outDir = mkdtempSync(path.join(os.tmpdir(), 'nematode-bench-'));
+  const report: Record<string, unknown> = { machine: `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}` };
+  try {
+    if (!a.json) process.stdout.write(`machine: ${report.machine}\n`);
+    if (a.network === 'sparse') {
+      const engines = a.engine ? [a.engine] : ['event', 'clock'];
+      const figs: BenchFigures[] = [];
+      for (const e of engines) figs.push(await series(a, durationMs, e, outDir));
+      report.results = figs;
+      if (!a.json) {
+        for (const f of figs) process.stdout.write(line(f) + '\n');
+        if (figs.length === 2) process.stdout.write(`event engine speed-up over clock: ${(figs[1]!.simS / figs[0]!.simS).toFixed(1)}×\n`);
+      }
+    } else {
+      const ours = await series(a, durationMs, a.engine, outDir);
+      report.results = [ours];
+      if (!a.json) {
+        process.stdout.write(line(ours) + '\n');
+        process.stdout.write(`deviations from the reference: ${BENCH_DEVIATIONS.join('; ')}\n`);
+      }
+      if (a.compare === 'brian2') report.brian2 = await compareBrian2(a, durationMs, ours);
+    }
+    if (a.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    return 0;
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+  }
+}
+
+async function compareBrian2(a: BenchArgs, durationMs: number, ours: BenchFigures): Promise<unknown[]> {
+  const { brian2Available, runBrian2 } = await import('./brian2.js');
+  const avail = brian2Available();
+  if (!avail.ok) {
+    process.stdout.write(`brian2: not available (${avail.reason})\n`);
+    return [];
+  }
+  const wanted = a['brian2-target'] ?? 'all';
+  const targets = (wanted === 'all' ? ['cpp_standalone', 'cython'] : [wanted]) as Array<'cpp_standalone' | 'cython' | 'numpy'>;
+  const out: unknown[] = [];
+  for (const target of targets) {
+    const b = await runBrian2({ model: a.network as 'coba' | 'cuba', size: ours.size, durationMs, target, seed: a.seed, threads: 0 });
+    out.push(b);
+    if (!a.json) {
+      process.stdout.write(
+        `brian2 ${target}: loop ${b.loopS.toFixed(3)} s, whole process ${b.wholeProcessS.toFixed(2)} s, ${b.spikes} spikes, ${b.rateHz.toFixed(2)} Hz\n` +
+          `  ratio (nematode ÷ brian2): loop ${(ours.simS / b.loopS).toFixed(2)}, whole process ${((ours.wholeProcessS ?? NaN) / b.wholeProcessS).toFixed(2)}\n`,
+      );
+    }
+  }
+  return out;
+}

@@ -1,0 +1,116 @@
+#!/usr/bin/env node
+/** The `nematode` command line (yargs): run, inspect, bench, models. */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { reportError } from './errors.js';
+
+const ENGINES = ['clock', 'event'];
+
+async function main(argv: string[]): Promise<number> {
+  const started = performance.now();
+  let code = 0;
+  const cli = yargs(argv)
+    .scriptName('nematode')
+    .usage('$0 <command> [options]')
+    .command(
+      'run [config]',
+      'Run a network (a JSON or YAML config; with none, the built-in default network).',
+      (y) =>
+        y
+          .positional('config', { type: 'string', describe: 'config file (.json, .yaml, .yml)' })
+          .option('duration', { type: 'string', describe: 'biological time, e.g. "2 s" or 500 (ms)' })
+          .option('dt', { type: 'string', describe: 'time step, e.g. "0.1 ms"' })
+          .option('engine', { choices: ENGINES, describe: 'simulation engine' })
+          .option('seed', { type: 'number', describe: 'random seed (stored in the results)' })
+          .option('threads', { type: 'number', describe: 'worker threads for the clock engine (0 = one per core)' })
+          .option('out', { type: 'string', describe: 'results file (msgpack); default results/<name>.nmr' })
+          .option('plot', { type: 'boolean', default: true, describe: 'write an SVG raster/rate plot next to the results' })
+          .option('progress', { type: 'boolean', describe: 'force the progress bar on (default: when stderr is a terminal)' })
+          .example('$0 run', 'run the built-in default network')
+          .example('$0 run docs/examples/brunel.yaml --duration "2 s" --threads 2', 'run a config for 2 s on 2 threads')
+          .example('$0 run net.json --engine event --out out/run1.nmr', 'event-driven run, results to out/run1.nmr'),
+      async (a) => {
+        const { runCommand } = await import('./run-command.js');
+        code = await runCommand(a, started);
+      },
+    )
+    .command(
+      'inspect <file>',
+      'Summarise a results file; --csv exports spikes, traces and rates.',
+      (y) =>
+        y
+          .positional('file', { type: 'string', demandOption: true })
+          .option('csv', { type: 'string', describe: 'folder to write CSV files into' })
+          .example('$0 inspect results/balanced-ei-1000.nmr', 'print a summary')
+          .example('$0 inspect results/run.nmr --csv out/', 'export CSV files'),
+      async (a) => {
+        const { readResults, summarize, exportCsv } = await import('../results/index.js');
+        const r = await readResults(a.file);
+        process.stdout.write(summarize(r) + '\n');
+        if (a.csv) for (const f of await exportCsv(r, a.csv)) process.stdout.write(`wrote ${f}\n`);
+      },
+    )
+    .command(
+      'bench <network>',
+      'Benchmark a standard network and print build time, simulation time, spikes, rate, events/s and peak memory.',
+      (y) =>
+        y
+          .positional('network', { choices: ['coba', 'cuba', 'sparse'], demandOption: true })
+          .option('duration', { type: 'string', default: '1 s', describe: 'biological time' })
+          .option('size', { type: 'number', describe: 'neurons (COBA/CUBA scaling series: fan-in 80 away from 4000)' })
+          .option('engine', { choices: ENGINES, describe: 'engine (sparse: both are run and compared)' })
+          .option('threads', { type: 'number', default: 0, describe: 'worker threads (0 = one per core)' })
+          .option('seed', { type: 'number', default: 1 })
+          .option('repeat', { type: 'number', default: 1, describe: 'runs; the median is reported' })
+          .option('compare', { choices: ['brian2'], describe: 'also run the same network in Brian2 and print the ratio' })
+          .option('brian2-target', { choices: ['cpp_standalone', 'cython', 'numpy', 'all'], default: 'all' })
+          .option('json', { type: 'boolean', default: false, describe: 'print the figures as JSON' })
+          .example('$0 bench coba', 'COBA-4000, 1 s, clock engine')
+          .example('$0 bench coba --duration "10 s" --compare brian2', 'side by side with Brian2')
+          .example('$0 bench coba --size 256000 --threads 2', 'the scaling series at 256k neurons')
+          .example('$0 bench sparse', 'event vs clock engine on a sparse low-rate network'),
+      async (a) => {
+        const { benchCommand } = await import('../bench/command.js');
+        code = await benchCommand(a);
+      },
+    )
+    .command(
+      'models',
+      'List the model catalogue with parameters, units and defaults.',
+      (y) =>
+        y
+          .option('markdown', { type: 'boolean', default: false, describe: 'print the catalogue as markdown (docs/models.md)' })
+          .example('$0 models', 'list models')
+          .example('$0 models --markdown > docs/models.md', 'regenerate the model docs'),
+      async (a) => {
+        const { modelCatalogueText, modelCatalogueMarkdown } = await import('../models/describe.js');
+        process.stdout.write((a.markdown ? modelCatalogueMarkdown() : modelCatalogueText()) + '\n');
+      },
+    )
+    .demandCommand(1, 'Name a command: run, inspect, bench or models (see --help).')
+    .strict()
+    .recommendCommands()
+    .help()
+    .alias('h', 'help')
+    .version(false)
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new UsageError(msg);
+    });
+  try {
+    await cli.parseAsync();
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`nematode: ${e.message}\n  fix: see 'nematode --help' or 'nematode <command> --help'\n`);
+      return 1;
+    }
+    return reportError(e);
+  }
+  return code;
+}
+
+class UsageError extends Error {}
+
+main(hideBin(process.argv)).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,163 @@
+/**
+ * Code generation for the clock engine: one monomorphic kernel per population and
+ * per projection, built from the model declaration's snippets (src/models). Uniform
+ * parameters and derived constants become numeric literals; per-neuron ones are
+ * read from arrays. Each kernel is a pure step function over flat typed arrays.
+ *
+ * Neuron kernel contract (one step, neurons lo..hi−1, spikes written to `spk`):
+ *   1. refractory neurons run `updateRefractory`, the others `update`, over [t, t+dt];
+ *   2. the inputs arriving at t+dt (ring-buffer slot of this step) are added to the
+ *      receptor variables and the slot is cleared;
+ *   3. a neuron that is not refractory and meets `threshold` runs `reset`, starts its
+ *      refractory count and is appended to `spk`.
+ */
+import type { NeuronModel } from '../../models/types.js';
+
+export interface NeuronKernelSpec {
+  model: NeuronModel;
+  method: string;
+  /** Parameter and derived-constant values: a number (inlined) or 'array' (read per neuron). */
+  constants: Record<string, number | 'array'>;
+  /** Receptors that receive input (have a ring buffer). */
+  receptors: string[];
+  hasCurrentStimulus: boolean;
+  /** Refractory steps: a number when uniform, 'array' when per neuron, 0 for none. */
+  refractorySteps: number | 'array';
+}
+
+function literal(x: number): string {
+  if (Number.isNaN(x)) return 'NaN';
+  if (x === Infinity) return 'Infinity';
+  if (x === -Infinity) return '-Infinity';
+  // 17 significant digits round-trip a double exactly.
+  return Object.is(x, -0) ? '-0' : `(${x.toPrecision(17)})`;
+}
+
+/**
+ * Source of a factory `(A) => step(lo, hi, slot, spk) => spikeCount`, where A holds
+ * the arrays: `s_<var>` state, `c_<name>` per-neuron constants, `in_<receptor>`
+ * ring buffers (slot·size offset passed in as `slot`), `istim`, `refr`, `refsteps`.
+ */
+export function neuronKernelSource(spec: NeuronKernelSpec): string {
+  const { model } = spec;
+  const code = model.code(spec.method);
+  const stateNames = Object.keys(model.state);
+  const lines: string[] = [];
+  lines.push('"use strict";');
+  for (const s of stateNames) lines.push(`const s_${s} = A.s_${s};`);
+  for (const [name, c] of Object.entries(spec.constants)) if (c === 'array') lines.push(`const c_${name} = A.c_${name};`);
+  for (const r of spec.receptors) lines.push(`const in_${r} = A.in_${r};`);
+  if (spec.hasCurrentStimulus) lines.push('const istim = A.istim;');
+  const refr = spec.refractorySteps !== 0;
+  if (refr) lines.push('const refr = A.refr;');
+  if (spec.refractorySteps === 'array') lines.push('const refsteps = A.refsteps;');
+  lines.push('const dt = ' + literal(spec.constants.__dt as number) + ';');
+  lines.push('return function step(lo, hi, slot, spk) {');
+  lines.push('  let ns = 0;');
+  lines.push('  for (let i = lo; i < hi; i++) {');
+  for (const [name, c] of Object.entries(spec.constants)) {
+    if (name.startsWith('__')) continue;
+    lines.push(c === 'array' ? `    const ${name} = c_${name}[i];` : `    const ${name} = ${literal(c)};`);
+  }
+  for (const s of stateNames) lines.push(`    let ${s} = s_${s}[i];`);
+  lines.push(spec.hasCurrentStimulus ? '    const I_stim = istim[i];' : '    const I_stim = 0;');
+  if (refr) {
+    lines.push('    const refractory = refr[i] > 0;');
+    lines.push('    if (refractory) {');
+    lines.push('      refr[i] = refr[i] - 1;');
+    lines.push(indent(code.updateRefractory ?? '', 6));
+    lines.push('    } else {');
+    lines.push(indent(code.update, 6));
+    lines.push('    }');
+  } else {
+    lines.push(indent(code.update, 4));
+  }
+  for (const r of spec.receptors) {
+    const v = model.receptors[r]!.variable;
+    lines.push(`    ${v} += in_${r}[slot + i]; in_${r}[slot + i] = 0;`);
+  }
+  lines.push(`    if (${refr ? '!refractory && ' : ''}(${code.threshold})) {`);
+  lines.push(indent(code.reset, 6));
+  if (refr) lines.push(spec.refractorySteps === 'array' ? '      refr[i] = refsteps[i];' : `      refr[i] = ${spec.refractorySteps};`);
+  lines.push('      spk[ns++] = i;');
+  lines.push('    }');
+  for (const s of stateNames) lines.push(`    s_${s}[i] = ${s};`);
+  lines.push('  }');
+  lines.push('  return ns;');
+  lines.push('};');
+  return lines.join('\n');
+}
+
+function indent(src: string, n: number): string {
+  const pad = ' '.repeat(n);
+  return src
+    .split('\n')
+    .map((l) => pad + l)
+    .join('\n');
+}
+
+export interface ProjectionKernelSpec {
+  /** Uniform weight (inlined) or per-synapse array. */
+  weight: number | 'array';
+  /** Uniform delay in steps (inlined) or per-synapse array of steps. */
+  delaySteps: number | 'array';
+  /** Ring length (slots) of the target receptor. */
+  ringSlots: number;
+  postSize: number;
+}
+
+/**
+ * Source of a factory `(A) => deliver(spikes, count, start, end, step) => events`:
+ * for each spiking presynaptic neuron, add its synapses' weights to the ring slot
+ * of their arrival step. `start`/`end` give this worker's synapse range per row
+ * (rows are sorted by target, so a worker's targets form one contiguous range).
+ * The inner loop is unrolled 4× (benchmarks.md §5.6: +50 % in V8).
+ */
+export function projectionKernelSource(spec: ProjectionKernelSpec): string {
+  const L = spec.ringSlots;
+  const N = spec.postSize;
+  const w = spec.weight === 'array' ? 'W[k]' : literal(spec.weight);
+  const lines: string[] = ['"use strict";', 'const T = A.targets, ring = A.ring;'];
+  if (spec.weight === 'array') lines.push('const W = A.weights;');
+  if (spec.delaySteps === 'array') lines.push('const D = A.delays;');
+  lines.push('return function deliver(spikes, count, start, end, step) {');
+  lines.push('  let events = 0;');
+  if (spec.delaySteps !== 'array') {
+    lines.push(`  const base = ((step + ${spec.delaySteps}) % ${L}) * ${N};`);
+    const wk = (o: string) => (spec.weight === 'array' ? `W[k${o}]` : w);
+    lines.push('  for (let s = 0; s < count; s++) {');
+    lines.push('    const j = spikes[s];');
+    lines.push('    const e = end[j];');
+    lines.push('    let k = start[j];');
+    lines.push('    events += e - k;');
+    lines.push('    for (; k + 3 < e; k += 4) {');
+    lines.push(`      ring[base + T[k]] += ${wk('')};`);
+    lines.push(`      ring[base + T[k + 1]] += ${wk(' + 1')};`);
+    lines.push(`      ring[base + T[k + 2]] += ${wk(' + 2')};`);
+    lines.push(`      ring[base + T[k + 3]] += ${wk(' + 3')};`);
+    lines.push('    }');
+    lines.push(`    for (; k < e; k++) ring[base + T[k]] += ${wk('')};`);
+    lines.push('  }');
+  } else {
+    lines.push(`  const now = step % ${L};`);
+    lines.push('  for (let s = 0; s < count; s++) {');
+    lines.push('    const j = spikes[s];');
+    lines.push('    const e = end[j];');
+    lines.push('    let k = start[j];');
+    lines.push('    events += e - k;');
+    lines.push('    for (; k < e; k++) {');
+    lines.push(`      let slot = now + D[k]; if (slot >= ${L}) slot -= ${L};`);
+    lines.push(`      ring[slot * ${N} + T[k]] += ${w};`);
+    lines.push('    }');
+    lines.push('  }');
+  }
+  lines.push('  return events;');
+  lines.push('};');
+  return lines.join('\n');
+}
+
+/** Instantiates a generated factory. */
+export function instantiate<F>(source: string, arrays: Record<string, unknown>): F {
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  return new Function('A', source)(arrays) as F;
+}

@@ -1,0 +1,140 @@
+/**
+ * `clock`: the time-stepped reference engine. Runs every model, delays as ring
+ * buffers, synaptic work only for neurons that spiked, and worker threads on all
+ * cores with results identical for any thread count.
+ */
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { SimulationError } from '../../errors.js';
+import { requireEngineSupport, validateNetwork } from '../../ir/validate.js';
+import type { NetworkIR } from '../../ir/types.js';
+import type { Engine, EngineOptions, SimulationOutput } from '../types.js';
+import { abortRun, runWorker, type WorkerResult } from './loop.js';
+import { buildPlan, type ClockPlan } from './plan.js';
+
+/**
+ * Neurons per worker below which another thread costs more in barriers (one per
+ * step) than it saves; measured on the 2-core reference machine (docs/benchmarks.md).
+ */
+export const NEURONS_PER_THREAD = 2000;
+
+/**
+ * Threads actually used. 0 means "where it pays": one per core, but no more than
+ * one per NEURONS_PER_THREAD neurons. An explicit count is honoured up to the size
+ * of the largest population.
+ */
+export function resolveThreads(requested: number, totalNeurons: number, largest: number): number {
+  const cores = os.availableParallelism?.() ?? os.cpus().length;
+  const t = requested > 0 ? requested : Math.min(cores, Math.floor(totalNeurons / NEURONS_PER_THREAD));
+  return Math.max(1, Math.min(t, largest));
+}
+
+export const clockEngine: Engine = {
+  name: 'clock',
+  check(ir: NetworkIR) {
+    requireEngineSupport(validateNetwork(ir), 'clock');
+  },
+  async run(ir: NetworkIR, options: EngineOptions = {}): Promise<SimulationOutput> {
+    const tBuild = performance.now();
+    const net = validateNetwork(ir);
+    requireEngineSupport(net, 'clock');
+    const sizes = net.populations.map((p) => p.size);
+    const threads = resolveThreads(ir.run.threads, sizes.reduce((a, b) => a + b, 0), Math.max(...sizes));
+    const plan = buildPlan(net, threads);
+    const buildMs = performance.now() - tBuild;
+    const tSim = performance.now();
+    const results = await runAll(plan, options.onProgress);
+    const simMs = performance.now() - tSim;
+    return assemble(plan, results, { buildMs, simMs });
+  },
+};
+
+async function runAll(plan: ClockPlan, onProgress?: (f: number) => void): Promise<WorkerResult[]> {
+  if (plan.threads === 1) return [runWorker(plan, 0, onProgress)];
+  const workers = Array.from({ length: plan.threads - 1 }, (_, k) => new Worker(new URL('./worker.js', import.meta.url), { workerData: { plan, index: k + 1 } }));
+  const done = workers.map(
+    (wk) =>
+      new Promise<WorkerResult>((resolve, reject) => {
+        wk.once('message', (m: { ok: boolean; result?: WorkerResult; message?: string }) =>
+          m.ok ? resolve(m.result!) : reject(new SimulationError(`worker failed: ${m.message}`)),
+        );
+        wk.once('error', (e) => {
+          abortRun(plan);
+          reject(e);
+        });
+      }),
+  );
+  // Wait until every worker is online so the main thread does not spin alone at the first barrier.
+  await Promise.all(workers.map((wk) => new Promise((r) => wk.once('online', r))));
+  let main: WorkerResult;
+  try {
+    main = runWorker(plan, 0, onProgress);
+  } catch (e) {
+    abortRun(plan);
+    await Promise.allSettled(done);
+    await Promise.all(workers.map((wk) => wk.terminate()));
+    throw e;
+  }
+  try {
+    const rest = await Promise.all(done);
+    return [main, ...rest];
+  } finally {
+    await Promise.all(workers.map((wk) => wk.terminate()));
+  }
+}
+
+function assemble(plan: ClockPlan, results: WorkerResult[], wall: { buildMs: number; simMs: number }): SimulationOutput {
+  const { dt, steps } = plan;
+  const out: SimulationOutput = {
+    spikes: [],
+    traces: [],
+    rates: [],
+    delayRounding: plan.delayRounding,
+    stats: { engine: 'clock', threads: plan.threads, steps, spikes: 0, synapticEvents: 0, buildMs: wall.buildMs, simMs: wall.simMs, spikeCounts: {} },
+  };
+  for (const r of results) out.stats.synapticEvents += r.events;
+  plan.populations.forEach((pp, p) => {
+    const count = results.reduce((s, r) => s + r.counts[p]!, 0);
+    out.stats.spikeCounts[pp.label] = count;
+    out.stats.spikes += count;
+    if (pp.recordSpikes) {
+      // Workers own ascending index ranges, so concatenating in worker order and a
+      // stable sort by step gives (time, index) order.
+      const total = results.reduce((s, r) => s + r.spikeSteps[p]!.length, 0);
+      const stepsAll = new Uint32Array(total);
+      const idxAll = new Uint32Array(total);
+      let o = 0;
+      for (const r of results) {
+        stepsAll.set(r.spikeSteps[p]!, o);
+        idxAll.set(r.spikeIndices[p]!, o);
+        o += r.spikeSteps[p]!.length;
+      }
+      const order = results.length > 1 ? sortByStepThenIndex(stepsAll, idxAll) : null;
+      const indices = new Uint32Array(total);
+      const times = new Float64Array(total);
+      for (let k = 0; k < total; k++) {
+        const src = order ? order[k]! : k;
+        indices[k] = idxAll[src]!;
+        times[k] = (stepsAll[src]! + 1) * dt;
+      }
+      const recorded: number[] = [];
+      pp.recordSpikes.forEach((m, i) => m && recorded.push(i));
+      out.spikes.push({ population: pp.label, indices, times, recorded: Uint32Array.from(recorded) });
+    }
+    for (const tr of pp.traces) {
+      out.traces.push({ population: pp.label, variable: tr.variable, units: tr.units, indices: tr.indices, tStart: 0, samplingPeriod: tr.intervalSteps * dt, data: Float64Array.from(tr.data) });
+    }
+    if (pp.rateBin !== undefined) {
+      const sum = new Float64Array(results[0]!.rateCounts[p]!.length);
+      for (const r of results) r.rateCounts[p]!.forEach((c, b) => (sum[b] = sum[b]! + c));
+      const binS = pp.rateBin / 1000;
+      out.rates.push({ population: pp.label, bin: pp.rateBin, rate: sum.map((c) => c / (pp.size * binS)) });
+    }
+  });
+  return out;
+}
+
+function sortByStepThenIndex(steps: Uint32Array, idx: Uint32Array): Uint32Array {
+  const order = Uint32Array.from({ length: steps.length }, (_, k) => k);
+  return order.sort((a, b) => steps[a]! - steps[b]! || idx[a]! - idx[b]!);
+}

@@ -1,0 +1,344 @@
+/**
+ * The clock engine's step loop, run by every worker (the main thread is worker 0).
+ * Worker w updates its own slice of every population, then, after the one barrier
+ * of the step, delivers every population's spikes to the synapses whose targets it
+ * owns. Each target therefore receives its inputs in the same order (emission step,
+ * projection, presynaptic index) for any number of workers, so results are
+ * byte-identical across thread counts. Spike lists are double-buffered by step
+ * parity, which makes one barrier per step sufficient (benchmarks.md §5.6).
+ */
+import { SimulationError } from '../../errors.js';
+import { Rng } from '../../util/rng.js';
+import { instantiate } from './codegen.js';
+import { assertCapacity, emissionStep, type ClockPlan, type PopulationPlan } from './plan.js';
+
+type NeuronStep = (lo: number, hi: number, slot: number, spk: Uint32Array) => number;
+type Deliver = (spikes: Uint32Array, count: number, start: Uint32Array, end: Uint32Array, step: number) => number;
+
+export interface WorkerResult {
+  /** Per population: recorded spikes as (step, index) pairs, ordered by step then index. */
+  spikeSteps: Uint32Array[];
+  spikeIndices: Uint32Array[];
+  /** Per population: all spikes of this worker's neurons. */
+  counts: number[];
+  /** Per population: spikes per rate bin (empty when no rate is recorded). */
+  rateCounts: Float64Array[];
+  events: number;
+}
+
+class GrowList {
+  data = new Uint32Array(1024);
+  length = 0;
+  push(x: number): void {
+    if (this.length === this.data.length) {
+      const next = new Uint32Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = x;
+  }
+  toArray(): Uint32Array {
+    return this.data.slice(0, this.length);
+  }
+}
+
+const SPINS_BEFORE_WAIT = 20000;
+
+/** One barrier per step: spin briefly, then block (never a pure spin on a shared VM). */
+function makeBarrier(ctl: Int32Array, threads: number): () => void {
+  return () => {
+    const gen = Atomics.load(ctl, 1);
+    if (Atomics.add(ctl, 0, 1) === threads - 1) {
+      Atomics.store(ctl, 0, 0);
+      Atomics.add(ctl, 1, 1);
+      Atomics.notify(ctl, 1);
+      return;
+    }
+    let spins = 0;
+    while (Atomics.load(ctl, 1) === gen) {
+      if (Atomics.load(ctl, 2) !== 0) throw new SimulationError('another worker failed; run aborted');
+      if (++spins > SPINS_BEFORE_WAIT) Atomics.wait(ctl, 1, gen, 20);
+    }
+  };
+}
+
+/** Tells the other workers to stop waiting at the barrier. */
+export function abortRun(plan: ClockPlan): void {
+  Atomics.store(plan.control, 2, 1);
+  Atomics.notify(plan.control, 1);
+}
+
+function lowerBound(a: Uint32Array, from: number, to: number, x: number): number {
+  let lo = from;
+  let hi = to;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Positions of a sorted index list that fall in [lo, hi). */
+function slice(indices: Uint32Array, lo: number, hi: number): [number, number] {
+  return [lowerBound(indices, 0, indices.length, lo), lowerBound(indices, 0, indices.length, hi)];
+}
+
+interface PopState {
+  plan: PopulationPlan;
+  lo: number;
+  hi: number;
+  step?: NeuronStep;
+  ringLen: number;
+  rings: Record<string, Float64Array>;
+  nextEvent: number;
+  poisson: { plan: PopulationPlan['poissonStims'][number]; from: number; to: number; rngs: Rng[]; next: Float64Array; ring: Float64Array; mean: number }[];
+  timed: { steps: Int32Array; weights: Float64Array; from: number; to: number; indices: Uint32Array; ring: Float64Array; cursor: number }[];
+  traces: { data: Float64Array; state: Float64Array; indices: Uint32Array; from: number; to: number; iv: number; nIdx: number }[];
+  // Poisson source: per-neuron streams and next spike time; array source: emission steps and cursor.
+  srcRng?: Rng[];
+  srcNext?: Float64Array;
+  srcMean?: Float64Array;
+  srcStop?: Float64Array;
+  srcSteps?: Int32Array[];
+  srcCursor?: Int32Array;
+  recSteps: GrowList;
+  recIdx: GrowList;
+  count: number;
+  rateCounts: Float64Array;
+}
+
+export function runWorker(plan: ClockPlan, w: number, onProgress?: (fraction: number) => void): WorkerResult {
+  const { dt, steps, threads: T, seed } = plan;
+  const pops: PopState[] = plan.populations.map((pp) => initPopulation(pp, w, dt, seed, plan.steps));
+  const projs = plan.projections.map((pj) => {
+    const arrays = { targets: pj.targets, ring: plan.populations[pj.post]!.arrays[`in_${pj.receptor}`], weights: pj.weights, delays: pj.delays };
+    const deliver = instantiate<Deliver>(pj.kernelSource, arrays);
+    const nPre = plan.populations[pj.pre]!.size;
+    let start: Uint32Array;
+    let end: Uint32Array;
+    if (T === 1) {
+      start = pj.rowPtr.subarray(0, nPre);
+      end = pj.rowPtr.subarray(1);
+    } else {
+      // This worker's slice of each (target-sorted) row.
+      const b = plan.populations[pj.post]!.bounds;
+      start = new Uint32Array(nPre);
+      end = new Uint32Array(nPre);
+      for (let j = 0; j < nPre; j++) {
+        const a = pj.rowPtr[j]!;
+        const z = pj.rowPtr[j + 1]!;
+        start[j] = lowerBound(pj.targets, a, z, b[w]!);
+        end[j] = lowerBound(pj.targets, start[j]!, z, b[w + 1]!);
+      }
+    }
+    return { deliver, pre: pj.pre, start, end };
+  });
+  const barrier = T > 1 ? makeBarrier(plan.control, T) : () => {};
+  const counts = plan.spikeCounts;
+  let events = 0;
+  let nextReport = 0;
+  const t0 = performance.now();
+
+  for (let n = 0; n < steps; n++) {
+    const par = n & 1;
+    const tEnd = (n + 1) * dt;
+    for (let p = 0; p < pops.length; p++) {
+      const ps = pops[p]!;
+      const pp = ps.plan;
+      const spk = plan.spikeLists[p]![w]![par]!;
+      let ns: number;
+      if (pp.kind === 'neuron') {
+        const slotIndex = ps.ringLen > 0 ? n % ps.ringLen : 0;
+        const slot = slotIndex * pp.size;
+        events += applyInputs(ps, n, slot, tEnd);
+        for (const tr of ps.traces) {
+          if (n % tr.iv !== 0) continue;
+          const base = (n / tr.iv) * tr.nIdx;
+          for (let k = tr.from; k < tr.to; k++) tr.data[base + k] = tr.state[tr.indices[k]!]!;
+        }
+        ns = ps.step!(ps.lo, ps.hi, slot, spk);
+      } else if (pp.kind === 'poisson') {
+        ns = 0;
+        const next = ps.srcNext!;
+        for (let j = ps.lo; j < ps.hi; j++) {
+          let t = next[j - ps.lo]!;
+          while (t <= tEnd) {
+            if (ns < spk.length) spk[ns] = j;
+            ns++;
+            t += ps.srcRng![j - ps.lo]!.exponential(ps.srcMean![j - ps.lo]!);
+            if (t >= ps.srcStop![j - ps.lo]!) t = Infinity;
+          }
+          next[j - ps.lo] = t;
+        }
+        assertCapacity(ns, spk.length, pp.label);
+      } else {
+        ns = 0;
+        const cur = ps.srcCursor!;
+        for (let j = ps.lo; j < ps.hi; j++) {
+          const st = ps.srcSteps![j - ps.lo]!;
+          let c = cur[j - ps.lo]!;
+          while (c < st.length && st[c] === n) {
+            if (ns < spk.length) spk[ns] = j;
+            ns++;
+            c++;
+          }
+          cur[j - ps.lo] = c;
+        }
+        assertCapacity(ns, spk.length, pp.label);
+      }
+      counts[(p * T + w) * 2 + par] = ns;
+      ps.count += ns;
+      if (ns > 0) recordSpikes(ps, spk, ns, n, tEnd);
+    }
+    barrier();
+    for (let k = 0; k < projs.length; k++) {
+      const pj = projs[k]!;
+      const lists = plan.spikeLists[pj.pre]!;
+      for (let u = 0; u < T; u++) {
+        const c = counts[(pj.pre * T + u) * 2 + par]!;
+        if (c > 0) events += pj.deliver(lists[u]![par]!, c, pj.start, pj.end, n);
+      }
+    }
+    if (onProgress && n >= nextReport) {
+      onProgress(n / steps);
+      nextReport = n + Math.max(1, Math.floor(steps / 200));
+    }
+  }
+  void t0;
+  onProgress?.(1);
+  return {
+    spikeSteps: pops.map((ps) => ps.recSteps.toArray()),
+    spikeIndices: pops.map((ps) => ps.recIdx.toArray()),
+    counts: pops.map((ps) => ps.count),
+    rateCounts: pops.map((ps) => ps.rateCounts),
+    events,
+  };
+}
+
+function recordSpikes(ps: PopState, spk: Uint32Array, ns: number, n: number, tEnd: number): void {
+  const mask = ps.plan.recordSpikes;
+  if (mask) {
+    for (let k = 0; k < ns; k++) {
+      const j = spk[k]!;
+      if (mask[j]) {
+        ps.recSteps.push(n);
+        ps.recIdx.push(j);
+      }
+    }
+  }
+  if (ps.plan.rateBin !== undefined) {
+    const b = Math.min(ps.rateCounts.length - 1, Math.floor(tEnd / ps.plan.rateBin + 1e-9));
+    ps.rateCounts[b] = ps.rateCounts[b]! + ns;
+  }
+}
+
+/** DC/step currents, Poisson and timed inputs of step n for this worker's neurons. */
+function applyInputs(ps: PopState, n: number, slot: number, tEnd: number): number {
+  const pp = ps.plan;
+  let events = 0;
+  const istim = pp.arrays.istim as Float64Array | undefined;
+  while (ps.nextEvent < pp.currentEvents.length && pp.currentEvents[ps.nextEvent]!.step <= n) {
+    const ev = pp.currentEvents[ps.nextEvent++]!;
+    const [a, b] = slice(ev.indices, ps.lo, ps.hi);
+    for (let k = a; k < b; k++) istim![ev.indices[k]!] += ev.delta;
+  }
+  for (const st of ps.poisson) {
+    const { next, rngs, ring, mean, from, to } = st;
+    const weight = st.plan.weight;
+    const stop = st.plan.stop;
+    for (let k = from; k < to; k++) {
+      let t = next[k - from]!;
+      if (t > tEnd) continue;
+      const i = st.plan.indices[k]!;
+      while (t <= tEnd) {
+        ring[slot + i] += weight;
+        events++;
+        t += rngs[k - from]!.exponential(mean);
+        if (t >= stop) t = Infinity;
+      }
+      next[k - from] = t;
+    }
+  }
+  for (const ti of ps.timed) {
+    while (ti.cursor < ti.steps.length && ti.steps[ti.cursor]! < n) ti.cursor++;
+    if (ti.cursor < ti.steps.length && ti.steps[ti.cursor] === n) {
+      const w = ti.weights[ti.cursor]!;
+      for (let k = ti.from; k < ti.to; k++) ti.ring[slot + ti.indices[k]!] += w;
+      events += ti.to - ti.from;
+    }
+  }
+  return events;
+}
+
+function initPopulation(pp: PopulationPlan, w: number, dt: number, seed: number, steps: number): PopState {
+  const lo = pp.bounds[w]!;
+  const hi = pp.bounds[w + 1]!;
+  const rings: Record<string, Float64Array> = {};
+  for (const r of Object.keys(pp.ringSlots)) rings[r] = pp.arrays[`in_${r}`] as Float64Array;
+  const ringLen = Math.max(0, ...Object.values(pp.ringSlots));
+  const ps: PopState = {
+    plan: pp,
+    lo,
+    hi,
+    ringLen,
+    rings,
+    nextEvent: 0,
+    poisson: [],
+    timed: [],
+    traces: [],
+    recSteps: new GrowList(),
+    recIdx: new GrowList(),
+    count: 0,
+    rateCounts: new Float64Array(pp.rateBin !== undefined ? Math.max(1, Math.ceil((steps * dt) / pp.rateBin - 1e-9)) : 0),
+  };
+  if (pp.kind === 'neuron') {
+    ps.step = instantiate<NeuronStep>(pp.kernelSource!, pp.arrays);
+    for (const st of pp.poissonStims) {
+      const [from, to] = slice(st.indices, lo, hi);
+      const rngs: Rng[] = [];
+      const next = new Float64Array(to - from);
+      const mean = st.rate > 0 ? 1000 / st.rate : Infinity;
+      for (let k = from; k < to; k++) {
+        // One stream per (stimulus, target): independent of which worker owns the target.
+        const rng = Rng.stream(seed, 'poisson-stimulus', st.label, st.indices[k]!);
+        rngs.push(rng);
+        const t = mean === Infinity ? Infinity : st.start + rng.exponential(mean);
+        next[k - from] = t >= st.stop ? Infinity : t;
+      }
+      ps.poisson.push({ plan: st, from, to, rngs, next, ring: rings[st.receptor]!, mean });
+    }
+    for (const ti of pp.timedInputs) {
+      const [from, to] = slice(ti.indices, lo, hi);
+      ps.timed.push({ steps: ti.steps, weights: ti.weights, from, to, indices: ti.indices, ring: rings[ti.receptor]!, cursor: 0 });
+    }
+    for (const tr of pp.traces) {
+      const [from, to] = slice(tr.indices, lo, hi);
+      ps.traces.push({ data: tr.data, state: pp.arrays[`s_${tr.variable}`] as Float64Array, indices: tr.indices, from, to, iv: tr.intervalSteps, nIdx: tr.indices.length });
+    }
+  } else if (pp.kind === 'poisson') {
+    const sp = pp.sourceParams!;
+    const n = hi - lo;
+    ps.srcRng = [];
+    ps.srcNext = new Float64Array(n);
+    ps.srcMean = new Float64Array(n);
+    ps.srcStop = new Float64Array(n);
+    for (let j = lo; j < hi; j++) {
+      const rate = typeof sp.rate === 'number' ? sp.rate : sp.rate[j]!;
+      const start = typeof sp.start === 'number' ? sp.start : sp.start[j]!;
+      const stop = typeof sp.stop === 'number' ? sp.stop : sp.stop[j]!;
+      const rng = Rng.stream(seed, 'poisson-source', pp.label, j);
+      const mean = rate > 0 ? 1000 / rate : Infinity;
+      const t = mean === Infinity ? Infinity : start + rng.exponential(mean);
+      ps.srcRng.push(rng);
+      ps.srcMean[j - lo] = mean;
+      ps.srcStop[j - lo] = stop;
+      ps.srcNext[j - lo] = t >= stop ? Infinity : t;
+    }
+  } else {
+    ps.srcSteps = [];
+    ps.srcCursor = new Int32Array(hi - lo);
+    for (let j = lo; j < hi; j++) ps.srcSteps.push(Int32Array.from(pp.spikeTimes![j]!, (t) => emissionStep(t, dt)));
+  }
+  return ps;
+}

@@ -1,0 +1,387 @@
+/**
+ * Turns a validated network into the clock engine's plan: every array the step
+ * loop touches, laid out as structure-of-arrays in shared memory, plus the
+ * generated kernel sources. The plan is plain data that can be posted to worker
+ * threads; each worker builds its own kernels from it.
+ */
+import { SimulationError } from '../../errors.js';
+import type { NeuronModel } from '../../models/types.js';
+import { resolveTargets, valueAt, type ResolvedNetwork, type ResolvedPopulation } from '../../ir/validate.js';
+import type { PerElement, ProjectionIR } from '../../ir/types.js';
+import { INTERNAL_UNIT } from '../../units.js';
+import { sharedArray, toShared } from '../../util/shared.js';
+import type { DelayRounding } from '../types.js';
+import { neuronKernelSource, projectionKernelSource, type NeuronKernelSpec } from './codegen.js';
+
+export interface CurrentEvent {
+  step: number;
+  indices: Uint32Array;
+  delta: number;
+}
+
+export interface PoissonStimPlan {
+  label: string;
+  indices: Uint32Array;
+  rate: number;
+  start: number;
+  stop: number;
+  weight: number;
+  receptor: string;
+}
+
+export interface TimedInputPlan {
+  indices: Uint32Array;
+  receptor: string;
+  /** Emission steps (ascending) and the summed weight delivered at each. */
+  steps: Int32Array;
+  weights: Float64Array;
+}
+
+export interface TracePlan {
+  variable: string;
+  units: string;
+  indices: Uint32Array;
+  intervalSteps: number;
+  nSamples: number;
+  data: Float64Array;
+}
+
+export interface PopulationPlan {
+  label: string;
+  size: number;
+  kind: 'neuron' | 'poisson' | 'array';
+  /** Worker w owns neurons bounds[w] .. bounds[w+1]−1. */
+  bounds: number[];
+  kernelSource?: string;
+  arrays: Record<string, Float64Array | Int32Array | Uint32Array>;
+  /** Ring-buffer slots per receptor with input. */
+  ringSlots: Record<string, number>;
+  currentEvents: CurrentEvent[];
+  poissonStims: PoissonStimPlan[];
+  timedInputs: TimedInputPlan[];
+  /** Source parameters (Poisson: rate, start, stop; array: spike times). */
+  sourceParams?: { rate: PerElement; start: PerElement; stop: PerElement };
+  spikeTimes?: Float64Array[];
+  /** Capacity of one worker's spike list per step. */
+  spikeCapacity: number[];
+  recordSpikes?: Uint8Array;
+  traces: TracePlan[];
+  rateBin?: number;
+}
+
+export interface ProjectionPlan {
+  label: string;
+  pre: number;
+  post: number;
+  receptor: string;
+  kernelSource: string;
+  rowPtr: Uint32Array;
+  targets: Uint32Array;
+  weights?: Float64Array;
+  delays?: Uint16Array | Uint32Array;
+}
+
+export interface ClockPlan {
+  dt: number;
+  steps: number;
+  seed: number;
+  threads: number;
+  populations: PopulationPlan[];
+  projections: ProjectionPlan[];
+  delayRounding: DelayRounding[];
+  /** Spike lists: per population, worker, parity. */
+  spikeLists: Uint32Array[][][];
+  /** counts[(p * threads + w) * 2 + parity] = spikes in that list. */
+  spikeCounts: Int32Array;
+  /** [0] barrier arrivals, [1] barrier generation, [2] abort flag. */
+  control: Int32Array;
+}
+
+/** Splits n elements into `threads` contiguous chunks. */
+export function partition(n: number, threads: number): number[] {
+  const b: number[] = [];
+  for (let w = 0; w <= threads; w++) b.push(Math.floor((n * w) / threads));
+  return b;
+}
+
+export function buildPlan(net: ResolvedNetwork, threads: number): ClockPlan {
+  const { dt, duration, seed } = net.ir.run;
+  const steps = Math.round(duration / dt);
+  const popIndex = new Map(net.populations.map((p, i) => [p.label, i]));
+
+  // Ring lengths per (post population, receptor) from the longest delay into it.
+  const delayInfo = net.ir.projections.map((proj) => roundDelays(proj, dt));
+  const ringSlots: Record<string, number>[] = net.populations.map(() => ({}));
+  net.ir.projections.forEach((proj, k) => {
+    const slots = ringSlots[popIndex.get(proj.post)!]!;
+    slots[proj.receptor] = Math.max(slots[proj.receptor] ?? 1, delayInfo[k]!.maxSteps + 1);
+  });
+  for (const s of net.ir.stimuli) {
+    if (s.kind === 'poisson' || s.kind === 'spike_times') {
+      const slots = ringSlots[popIndex.get(s.population)!]!;
+      slots[s.receptor] = Math.max(slots[s.receptor] ?? 1, 1);
+    }
+  }
+  // All receptors of a population share one ring length, so one slot offset serves them all.
+  for (const slots of ringSlots) {
+    const L = Math.max(1, ...Object.values(slots));
+    for (const r of Object.keys(slots)) slots[r] = L;
+  }
+
+  const populations = net.populations.map((pop, p) => planPopulation(net, pop, ringSlots[p]!, threads, steps));
+  const projections = net.ir.projections.map((proj, k) =>
+    planProjection(proj, popIndex.get(proj.pre)!, popIndex.get(proj.post)!, net, delayInfo[k]!, ringSlots, threads),
+  );
+  // Capacity of spike lists: one spike per neuron per step, more for sources (several spikes in one step).
+  const spikeLists = populations.map((pp) =>
+    pp.bounds.slice(0, threads).map((_, w) => {
+      const cap = pp.spikeCapacity[w]!;
+      return [sharedArray(Uint32Array, cap), sharedArray(Uint32Array, cap)];
+    }),
+  );
+  return {
+    dt,
+    steps,
+    seed,
+    threads,
+    populations,
+    projections,
+    delayRounding: net.ir.projections.map((proj, k) => ({ projection: proj.label, ...delayInfo[k]!.report })),
+    spikeLists,
+    spikeCounts: sharedArray(Int32Array, populations.length * threads * 2),
+    control: sharedArray(Int32Array, 4),
+  };
+}
+
+interface DelaySteps {
+  uniform?: number;
+  perSynapse?: Uint16Array | Uint32Array;
+  maxSteps: number;
+  report: Omit<DelayRounding, 'projection'>;
+}
+
+/** Rounds delays to the nearest whole step (validation has already rejected d < dt). */
+function roundDelays(proj: ProjectionIR, dt: number): DelaySteps {
+  const d = proj.delay;
+  const toSteps = (x: number) => Math.max(1, Math.round(x / dt));
+  if (typeof d === 'number') {
+    const s = toSteps(d);
+    const err = Math.abs(s * dt - d);
+    return { uniform: s, maxSteps: s, report: { rounded: err > 1e-9 * d ? proj.targets.length : 0, maxError: err, minSteps: s, maxSteps: s } };
+  }
+  let max = 1;
+  let min = Infinity;
+  let rounded = 0;
+  let maxError = 0;
+  for (let k = 0; k < d.length; k++) {
+    const s = toSteps(d[k]!);
+    const err = Math.abs(s * dt - d[k]!);
+    if (err > 1e-9 * d[k]!) rounded++;
+    if (err > maxError) maxError = err;
+    if (s > max) max = s;
+    if (s < min) min = s;
+  }
+  const perSynapse = max < 65536 ? new Uint16Array(d.length) : new Uint32Array(d.length);
+  for (let k = 0; k < d.length; k++) perSynapse[k] = toSteps(d[k]!);
+  if (min === max) return { uniform: max, maxSteps: max, report: { rounded, maxError, minSteps: min, maxSteps: max } };
+  return { perSynapse, maxSteps: max, report: { rounded, maxError, minSteps: d.length ? min : 0, maxSteps: max } };
+}
+
+function planProjection(
+  proj: ProjectionIR,
+  pre: number,
+  post: number,
+  net: ResolvedNetwork,
+  delays: DelaySteps,
+  ringSlots: Record<string, number>[],
+  threads: number,
+): ProjectionPlan {
+  const postSize = net.populations[post]!.size;
+  let { rowPtr, targets } = proj;
+  let weights = typeof proj.weight === 'number' ? undefined : proj.weight;
+  let delayArr = delays.perSynapse;
+  // Rows sorted by target let each worker take one contiguous slice of every row.
+  if (!rowsSorted(rowPtr, targets)) {
+    const sorted = sortRows(rowPtr, targets, weights, delayArr);
+    targets = sorted.targets;
+    weights = sorted.weights;
+    delayArr = sorted.delays;
+  }
+  const share = threads > 1;
+  const kernelSource = projectionKernelSource({
+    weight: typeof proj.weight === 'number' ? proj.weight : 'array',
+    delaySteps: delays.uniform ?? 'array',
+    ringSlots: ringSlots[post]![proj.receptor]!,
+    postSize,
+  });
+  return {
+    label: proj.label,
+    pre,
+    post,
+    receptor: proj.receptor,
+    kernelSource,
+    rowPtr: share ? toShared(rowPtr) : rowPtr,
+    targets: share ? toShared(targets) : targets,
+    weights: weights && share ? toShared(weights) : weights,
+    delays: delayArr && share ? toShared(delayArr) : delayArr,
+  };
+}
+
+function rowsSorted(rowPtr: Uint32Array, targets: Uint32Array): boolean {
+  for (let i = 0; i + 1 < rowPtr.length; i++) {
+    for (let k = rowPtr[i]! + 1; k < rowPtr[i + 1]!; k++) if (targets[k - 1]! > targets[k]!) return false;
+  }
+  return true;
+}
+
+/** Stable sort of each row by target, carrying weights and delays along. */
+function sortRows(rowPtr: Uint32Array, targets: Uint32Array, weights?: Float64Array, delays?: Uint16Array | Uint32Array) {
+  const t2 = new Uint32Array(targets.length);
+  const w2 = weights ? new Float64Array(weights.length) : undefined;
+  const d2 = delays ? new (delays.constructor as Uint32ArrayConstructor)(delays.length) : undefined;
+  for (let i = 0; i + 1 < rowPtr.length; i++) {
+    const a = rowPtr[i]!;
+    const b = rowPtr[i + 1]!;
+    const order = Array.from({ length: b - a }, (_, k) => a + k).sort((x, y) => targets[x]! - targets[y]! || x - y);
+    order.forEach((src, k) => {
+      t2[a + k] = targets[src]!;
+      if (w2) w2[a + k] = weights![src]!;
+      if (d2) d2[a + k] = delays![src]!;
+    });
+  }
+  return { targets: t2, weights: w2, delays: d2 };
+}
+
+function planPopulation(net: ResolvedNetwork, pop: ResolvedPopulation, slots: Record<string, number>, threads: number, steps: number): PopulationPlan {
+  const { dt } = net.ir.run;
+  const bounds = partition(pop.size, threads);
+  const arrays: PopulationPlan['arrays'] = {};
+  const object = `population "${pop.label}"`;
+  const stimuli = net.ir.stimuli.filter((s) => s.population === pop.label);
+  const currentEvents: CurrentEvent[] = [];
+  const poissonStims: PoissonStimPlan[] = [];
+  const timedInputs: TimedInputPlan[] = [];
+  for (const s of stimuli) {
+    const indices = resolveTargets(s, pop, `stimulus "${s.label}"`);
+    if (s.kind === 'dc') {
+      currentEvents.push({ step: Math.round(s.start / dt), indices, delta: s.amplitude });
+      currentEvents.push({ step: Math.round(s.stop / dt), indices, delta: -s.amplitude });
+    } else if (s.kind === 'step') {
+      s.times.forEach((t, k) => currentEvents.push({ step: Math.round(t / dt), indices, delta: s.amplitudes[k]! - (k > 0 ? s.amplitudes[k - 1]! : 0) }));
+    } else if (s.kind === 'poisson') {
+      poissonStims.push({ label: s.label, indices, rate: s.rate, start: s.start, stop: s.stop, weight: s.weight, receptor: s.receptor });
+    } else {
+      const bySteps = new Map<number, number>();
+      for (const t of s.times) {
+        const n = emissionStep(t, dt);
+        bySteps.set(n, (bySteps.get(n) ?? 0) + s.weight);
+      }
+      const keys = [...bySteps.keys()].sort((a, b) => a - b);
+      timedInputs.push({ indices, receptor: s.receptor, steps: Int32Array.from(keys), weights: Float64Array.from(keys.map((k) => bySteps.get(k)!)) });
+    }
+  }
+  currentEvents.sort((a, b) => a.step - b.step);
+
+  const traces: TracePlan[] = [];
+  let recordSpikes: Uint8Array | undefined;
+  let rateBin: number | undefined;
+  for (const r of net.ir.recordings.filter((r) => r.population === pop.label)) {
+    if (r.kind === 'spikes') {
+      recordSpikes ??= new Uint8Array(pop.size);
+      for (const i of resolveTargets(r, pop, object)) recordSpikes[i] = 1;
+    } else if (r.kind === 'rate') {
+      rateBin = r.bin;
+    } else {
+      const indices = resolveTargets(r, pop, object);
+      const intervalSteps = Math.max(1, Math.round(r.interval / dt));
+      const nSamples = Math.ceil(steps / intervalSteps);
+      for (const variable of r.variables) {
+        traces.push({
+          variable,
+          units: INTERNAL_UNIT[pop.model.state[variable]!.dim],
+          indices,
+          intervalSteps,
+          nSamples,
+          data: sharedArray(Float64Array, nSamples * indices.length),
+        });
+      }
+    }
+  }
+
+  const base = { label: pop.label, size: pop.size, bounds, arrays, ringSlots: slots, currentEvents, poissonStims, timedInputs, traces, recordSpikes, rateBin };
+  if (pop.model.kind === 'source') {
+    const cap = bounds.slice(0, threads).map((_, w) => 8 * (bounds[w + 1]! - bounds[w]!) + 64);
+    if (pop.model.name === 'spike_source_array') return { ...base, kind: 'array', spikeTimes: pop.ir.spikeTimes!, spikeCapacity: cap };
+    return {
+      ...base,
+      kind: 'poisson',
+      sourceParams: { rate: pop.params.rate!, start: pop.params.start!, stop: pop.params.stop! },
+      spikeCapacity: cap,
+    };
+  }
+
+  const model = pop.model as NeuronModel;
+  for (const name of Object.keys(model.state)) {
+    const a = sharedArray(Float64Array, pop.size);
+    const init = pop.initial[name]!;
+    if (typeof init === 'number') a.fill(init);
+    else a.set(init);
+    arrays[`s_${name}`] = a;
+  }
+  const constants: NeuronKernelSpec['constants'] = { __dt: dt };
+  const perNeuron = Object.values(pop.params).some((v) => typeof v !== 'number');
+  for (const [name, v] of Object.entries(pop.params)) {
+    if (typeof v === 'number') constants[name] = v;
+    else {
+      constants[name] = 'array';
+      arrays[`c_${name}`] = toShared(Float64Array.from(v));
+    }
+  }
+  // Derived constants: one value when every parameter is uniform, else one per neuron.
+  const paramsAt = (i: number) => Object.fromEntries(Object.entries(pop.params).map(([k, v]) => [k, valueAt(v, i)]));
+  if (!perNeuron) Object.assign(constants, model.derived(paramsAt(0), dt, pop.method));
+  else {
+    const cols: Record<string, Float64Array> = {};
+    for (const d of model.derivedNames) cols[d] = sharedArray(Float64Array, pop.size);
+    for (let i = 0; i < pop.size; i++) {
+      const d = model.derived(paramsAt(i), dt, pop.method);
+      for (const k of model.derivedNames) cols[k]![i] = d[k]!;
+    }
+    for (const k of model.derivedNames) {
+      constants[k] = 'array';
+      arrays[`c_${k}`] = cols[k]!;
+    }
+  }
+  let refractorySteps: number | 'array' = 0;
+  if (model.refractoryParam) {
+    const r = pop.params[model.refractoryParam]!;
+    if (typeof r === 'number') refractorySteps = Math.round(r / dt);
+    else {
+      refractorySteps = 'array';
+      arrays.refsteps = toShared(Int32Array.from(r, (x) => Math.round(x / dt)));
+    }
+    if (refractorySteps !== 0) arrays.refr = sharedArray(Int32Array, pop.size);
+  }
+  for (const [receptor, L] of Object.entries(slots)) arrays[`in_${receptor}`] = sharedArray(Float64Array, L * pop.size);
+  const hasCurrentStimulus = currentEvents.length > 0;
+  if (hasCurrentStimulus) arrays.istim = sharedArray(Float64Array, pop.size);
+  const kernelSource = neuronKernelSource({ model, method: pop.method, constants, receptors: Object.keys(slots), hasCurrentStimulus, refractorySteps });
+  return { ...base, kind: 'neuron', kernelSource, spikeCapacity: bounds.slice(0, threads).map((_, w) => bounds[w + 1]! - bounds[w]! + 1) };
+}
+
+/**
+ * The step in which an input or source spike at time t is emitted: the step n
+ * with t in (t_n, t_{n+1}], so it lands on the grid point t_{n+1} = ceil(t/dt)·dt
+ * (times within 1e-9 steps of a grid point count as on it; t = 0 goes to step 0).
+ */
+export function emissionStep(t: number, dt: number): number {
+  return Math.max(0, Math.ceil(t / dt - 1e-9) - 1);
+}
+
+export function assertCapacity(count: number, cap: number, label: string): void {
+  if (count > cap) {
+    throw new SimulationError(`population "${label}": more spikes in one step than its spike buffer holds (${count} > ${cap}); lower the source rate or dt.`, {
+      object: `population "${label}"`,
+    });
+  }
+}

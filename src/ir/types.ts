@@ -1,0 +1,120 @@
+/**
+ * The network description (IR): one plain, versioned, serialisable object that the
+ * builder API, config files, engines, kernels, targets and the CLI all consume.
+ *
+ * Every number is in the internal unit system (ms, mV, nA, nF, µS, Hz). Large
+ * per-neuron and per-synapse data are typed arrays; msgpackr round-trips them
+ * unchanged. A scalar stands for "the same value for every neuron / synapse".
+ */
+
+export const IR_VERSION = 1 as const;
+
+/** A per-neuron (or per-synapse) value: one number for all, or one per element. */
+export type PerElement = number | Float64Array;
+
+export interface PopulationIR {
+  /** Unique label, used in messages, results and references. */
+  label: string;
+  /** Model id from the catalogue (e.g. `iaf_psc_exp`; aliases such as `IF_curr_exp` are resolved when built). */
+  model: string;
+  size: number;
+  /** Parameters by name, internal units. Missing ones take the model's defaults. */
+  params: Record<string, PerElement>;
+  /** Initial state by name, internal units. Missing ones take the model's initial values. */
+  initial: Record<string, PerElement>;
+  /** Integration method, one of the model's `methods`; the model's default when omitted. */
+  method?: string;
+  /** Optional xyz positions (3 per neuron), used by distance-dependent connectors. */
+  positions?: Float64Array;
+  /** Optional neuron names (e.g. C. elegans "AVAL"), for stimuli and recordings by name. */
+  neuronNames?: string[];
+  /** Only for `spike_source_array`: each neuron's spike times (ms), ascending. */
+  spikeTimes?: Float64Array[];
+}
+
+/** Connectivity as CSR by presynaptic neuron. */
+export interface ProjectionIR {
+  label: string;
+  pre: string;
+  post: string;
+  /** Receptor on the postsynaptic model, e.g. `excitatory` or `inhibitory`. */
+  receptor: string;
+  /** rowPtr[i]..rowPtr[i+1] index the synapses of presynaptic neuron i; length pre.size + 1. */
+  rowPtr: Uint32Array;
+  /** Postsynaptic neuron index of each synapse. */
+  targets: Uint32Array;
+  /** Weight per synapse (nA for current synapses, µS for conductance synapses, mV for delta synapses). */
+  weight: PerElement;
+  /** Delay per synapse, ms. Engines round it to whole steps (nearest, ≥ 1 step). */
+  delay: PerElement;
+  /** How the synapses were made, kept for provenance and exporters. */
+  connector?: ConnectorSpec;
+}
+
+export type ConnectorSpec =
+  | { rule: 'all_to_all'; allowSelfConnections?: boolean }
+  | { rule: 'one_to_one' }
+  | { rule: 'fixed_probability'; p: number; allowSelfConnections?: boolean }
+  | { rule: 'fixed_indegree'; n: number; allowSelfConnections?: boolean; withReplacement?: boolean }
+  | { rule: 'fixed_outdegree'; n: number; allowSelfConnections?: boolean; withReplacement?: boolean }
+  | { rule: 'from_list'; connections: Array<[number, number] | [number, number, number] | [number, number, number, number]> }
+  | {
+      rule: 'distance_probability';
+      /** p(d) = pMax · exp(−d / lambda) for d ≤ maxDistance (Euclidean, same units as positions). */
+      pMax: number;
+      lambda: number;
+      maxDistance?: number;
+      allowSelfConnections?: boolean;
+    };
+
+/** Which neurons of a population a stimulus or recording applies to. */
+export interface TargetSet {
+  population: string;
+  /** Neuron indices; omitted with `names` omitted means every neuron. */
+  indices?: number[];
+  /** Neuron names, resolved through the population's `neuronNames`. */
+  names?: string[];
+}
+
+export type StimulusIR =
+  | (TargetSet & { kind: 'dc'; label: string; amplitude: number; start: number; stop: number })
+  | (TargetSet & { kind: 'step'; label: string; times: number[]; amplitudes: number[] })
+  | (TargetSet & {
+      kind: 'poisson';
+      label: string;
+      /** Rate of the independent train each target receives (Hz). */
+      rate: number;
+      start: number;
+      stop: number;
+      weight: number;
+      receptor: string;
+    })
+  | (TargetSet & { kind: 'spike_times'; label: string; times: number[]; weight: number; receptor: string });
+
+export type RecordingIR =
+  | (TargetSet & { kind: 'spikes' })
+  | (TargetSet & { kind: 'state'; variables: string[]; interval: number })
+  | { kind: 'rate'; population: string; bin: number };
+
+export type EngineName = 'clock' | 'event';
+
+export interface RunSettings {
+  duration: number;
+  dt: number;
+  engine: EngineName;
+  seed: number;
+  /** Worker threads; 0 means one per core. */
+  threads: number;
+}
+
+export interface NetworkIR {
+  irVersion: typeof IR_VERSION;
+  name: string;
+  populations: PopulationIR[];
+  projections: ProjectionIR[];
+  stimuli: StimulusIR[];
+  recordings: RecordingIR[];
+  run: RunSettings;
+}
+
+export const DEFAULT_RUN: RunSettings = { duration: 1000, dt: 0.1, engine: 'clock', seed: 1, threads: 0 };

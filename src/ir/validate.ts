@@ -1,0 +1,369 @@
+/**
+ * Validation of the IR, done when a network is built and again when one is
+ * loaded. Every failure is a typed error naming the population / projection /
+ * stimulus / recording, the parameter, the value and the allowed range.
+ * The result is a resolved view (defaults filled in, names resolved) that the
+ * engines consume; the IR itself is never modified.
+ */
+import { UnknownNameError, UnsupportedError, ValidationError } from '../errors.js';
+import { getModel, type Model, type NeuronModel, type ParamDecl } from '../models/index.js';
+import { formatQuantity } from '../units.js';
+import { IR_VERSION, type NetworkIR, type PerElement, type PopulationIR, type ProjectionIR, type TargetSet } from './types.js';
+
+export interface ResolvedPopulation {
+  ir: PopulationIR;
+  label: string;
+  model: Model;
+  size: number;
+  method: string;
+  /** Every declared parameter, scalar when uniform. */
+  params: Record<string, PerElement>;
+  /** Every declared state variable's initial value, scalar when uniform. */
+  initial: Record<string, PerElement>;
+}
+
+export interface ResolvedNetwork {
+  ir: NetworkIR;
+  populations: ResolvedPopulation[];
+  byLabel: Map<string, ResolvedPopulation>;
+}
+
+const ENGINES = ['clock', 'event'];
+
+/** Value of a per-element quantity for element i. */
+export function valueAt(x: PerElement, i: number): number {
+  return typeof x === 'number' ? x : x[i]!;
+}
+
+function describeRange(d: ParamDecl): string {
+  const lo = d.min === undefined ? '' : `${d.minExclusive ? '>' : '≥'} ${formatQuantity(d.min, d.dim)}`;
+  const hi = d.max === undefined ? '' : `${d.maxExclusive ? '<' : '≤'} ${formatQuantity(d.max, d.dim)}`;
+  return [lo, hi].filter(Boolean).join(' and ') || 'any finite value';
+}
+
+function inRange(v: number, d: ParamDecl): boolean {
+  if (!Number.isFinite(v)) return false;
+  if (d.min !== undefined && (d.minExclusive ? v <= d.min : v < d.min)) return false;
+  if (d.max !== undefined && (d.maxExclusive ? v >= d.max : v > d.max)) return false;
+  return true;
+}
+
+/** Checks a scalar or per-element value: length, finiteness, declared range. */
+function checkValues(x: PerElement, size: number, decl: ParamDecl, object: string, parameter: string): void {
+  if (typeof x === 'number') {
+    if (!inRange(x, decl)) throw rangeError(object, parameter, x, decl);
+    return;
+  }
+  if (!(x instanceof Float64Array) && !Array.isArray(x)) {
+    throw new ValidationError(`${object}: ${parameter} must be a number or one number per neuron.`, { object, parameter });
+  }
+  if (x.length !== size) {
+    throw new ValidationError(`${object}: ${parameter} has ${x.length} values for ${size} neurons; give one value or ${size}.`, {
+      object,
+      parameter,
+      expected: `1 or ${size} values`,
+    });
+  }
+  for (let i = 0; i < x.length; i++) if (!inRange(x[i]!, decl)) throw rangeError(object, parameter, x[i]!, decl, i);
+}
+
+function rangeError(object: string, parameter: string, v: number, decl: ParamDecl, index?: number): ValidationError {
+  const where = index === undefined ? '' : ` (neuron ${index})`;
+  const expected = describeRange(decl);
+  return new ValidationError(`${object}: ${parameter} = ${formatQuantity(v, decl.dim)}${where} is out of range; allowed: ${expected}.`, {
+    object,
+    parameter,
+    expected,
+  });
+}
+
+export function resolvePopulation(pop: PopulationIR): ResolvedPopulation {
+  const object = `population "${pop.label}"`;
+  const model = getModel(pop.model, object);
+  if (!Number.isInteger(pop.size) || pop.size < 1) {
+    throw new ValidationError(`${object}: size = ${pop.size} must be a whole number ≥ 1.`, { object, parameter: 'size', expected: 'integer ≥ 1' });
+  }
+  const paramNames = Object.keys(model.params);
+  for (const name of Object.keys(pop.params ?? {})) {
+    if (!(name in model.params)) throw new UnknownNameError(`parameter of ${model.name}`, name, paramNames, { object, parameter: name });
+  }
+  const params: Record<string, PerElement> = {};
+  for (const [name, decl] of Object.entries(model.params)) {
+    const value = pop.params?.[name] ?? decl.default;
+    checkValues(value, pop.size, decl, object, name);
+    params[name] = value;
+  }
+  for (const c of model.constraints) {
+    const arrays = c.params.some((n) => typeof params[n] !== 'number');
+    const count = arrays ? pop.size : 1;
+    const p: Record<string, number> = {};
+    for (let i = 0; i < count; i++) {
+      for (const n of c.params) p[n] = valueAt(params[n]!, i);
+      if (!c.holds(p)) {
+        const vals = c.params.map((n) => `${n} = ${formatQuantity(p[n]!, model.params[n]!.dim)}`).join(', ');
+        throw new ValidationError(`${object}: ${c.message} (${vals}${arrays ? `, neuron ${i}` : ''}).`, {
+          object,
+          parameter: c.params.join(', '),
+          expected: c.message,
+        });
+      }
+    }
+  }
+  const stateNames = Object.keys(model.state);
+  for (const name of Object.keys(pop.initial ?? {})) {
+    if (!(name in model.state)) {
+      const hint = name in model.params ? ` ("${name}" is a parameter, not a state variable)` : '';
+      throw new UnknownNameError(`state variable of ${model.name}${hint}`, name, stateNames, { object, parameter: name });
+    }
+  }
+  const initial: Record<string, PerElement> = {};
+  for (const [name, decl] of Object.entries(model.state)) {
+    const given = pop.initial?.[name];
+    const value = given ?? (typeof decl.initial === 'number' ? decl.initial : params[decl.initial.param]!);
+    checkValues(value, pop.size, { dim: decl.dim, default: 0, doc: '' }, object, `initial ${name}`);
+    initial[name] = value;
+  }
+  let method = '';
+  if (model.kind === 'neuron') {
+    method = pop.method ?? model.methods[0]!;
+    if (!model.methods.includes(method)) throw new UnknownNameError(`integration method of ${model.name}`, method, model.methods, { object, parameter: 'method' });
+  }
+  if (model.name === 'spike_source_array') checkSpikeTimes(pop, object);
+  if (pop.neuronNames && pop.neuronNames.length !== pop.size) {
+    throw new ValidationError(`${object}: ${pop.neuronNames.length} neuron names for ${pop.size} neurons.`, { object, parameter: 'neuronNames' });
+  }
+  if (pop.positions && pop.positions.length !== 3 * pop.size) {
+    throw new ValidationError(`${object}: positions must hold 3 numbers (x, y, z) per neuron: ${3 * pop.size}, got ${pop.positions.length}.`, {
+      object,
+      parameter: 'positions',
+    });
+  }
+  return { ir: pop, label: pop.label, model, size: pop.size, method, params, initial };
+}
+
+function checkSpikeTimes(pop: PopulationIR, object: string): void {
+  const st = pop.spikeTimes;
+  if (!st || st.length !== pop.size) {
+    throw new ValidationError(`${object}: spike_source_array needs spikeTimes, one array per neuron (${pop.size}).`, { object, parameter: 'spikeTimes' });
+  }
+  st.forEach((times, i) => {
+    for (let k = 0; k < times.length; k++) {
+      const t = times[k]!;
+      if (!Number.isFinite(t) || t < 0 || (k > 0 && t < times[k - 1]!)) {
+        throw new ValidationError(`${object}: spike time ${t} ms of neuron ${i} is not finite, not ≥ 0 or not ascending.`, {
+          object,
+          parameter: 'spikeTimes',
+          expected: 'ascending finite times ≥ 0 ms',
+        });
+      }
+    }
+  });
+}
+
+function checkProjection(proj: ProjectionIR, pre: ResolvedPopulation, post: ResolvedPopulation, dt: number): void {
+  const object = `projection "${proj.label}"`;
+  if (post.model.kind !== 'neuron') {
+    throw new ValidationError(`${object}: post population "${post.label}" is a spike source (${post.model.name}) and cannot receive synapses.`, { object, parameter: 'post' });
+  }
+  const receptors = Object.keys(post.model.receptors);
+  const receptor = post.model.receptors[proj.receptor];
+  if (!receptor) throw new UnknownNameError(`receptor of ${post.model.name}`, proj.receptor, receptors, { object, parameter: 'receptor' });
+  const { rowPtr, targets } = proj;
+  if (!(rowPtr instanceof Uint32Array) || rowPtr.length !== pre.size + 1 || rowPtr[0] !== 0 || rowPtr[pre.size] !== targets.length) {
+    throw new ValidationError(`${object}: rowPtr must be a Uint32Array of length ${pre.size + 1} from 0 to ${targets.length}.`, { object, parameter: 'rowPtr' });
+  }
+  for (let i = 0; i < pre.size; i++) {
+    if (rowPtr[i + 1]! < rowPtr[i]!) throw new ValidationError(`${object}: rowPtr decreases at row ${i}.`, { object, parameter: 'rowPtr' });
+  }
+  for (let k = 0; k < targets.length; k++) {
+    if (targets[k]! >= post.size) {
+      throw new ValidationError(`${object}: synapse ${k} targets neuron ${targets[k]}, but "${post.label}" has ${post.size}.`, {
+        object,
+        parameter: 'targets',
+        expected: `0..${post.size - 1}`,
+      });
+    }
+  }
+  const n = targets.length;
+  const weightDecl: ParamDecl =
+    receptor.sign === 'nonnegative'
+      ? { dim: receptor.weightDim, default: 0, min: 0, doc: '' }
+      : { dim: receptor.weightDim, default: 0, max: 0, doc: '' };
+  try {
+    checkValues(proj.weight, n, weightDecl, object, 'weight');
+  } catch (e) {
+    if (e instanceof ValidationError && e.message.includes('out of range')) {
+      const sign = receptor.sign === 'nonnegative' ? '≥ 0' : '≤ 0';
+      throw new ValidationError(
+        `${e.message.replace(/; allowed:.*$/, '')}: ${proj.receptor} weights onto ${post.model.name} must be ${sign} (${receptor.doc}).`,
+        { object, parameter: 'weight', expected: sign },
+      );
+    }
+    throw e;
+  }
+  const minDelay = dt * (1 - 1e-9);
+  checkValues(proj.delay, n, { dim: 'time', default: 0, min: 0, doc: '' }, object, 'delay');
+  const d = proj.delay;
+  const below = typeof d === 'number' ? (d < minDelay ? d : NaN) : firstBelow(d, minDelay);
+  if (!Number.isNaN(below)) {
+    throw new ValidationError(`${object}: delay ${below} ms is below one time step (dt = ${dt} ms); delays must be ≥ dt.`, {
+      object,
+      parameter: 'delay',
+      expected: `≥ ${dt} ms`,
+      fix: `raise the delay to at least ${dt} ms or lower dt`,
+    });
+  }
+}
+
+function firstBelow(a: Float64Array, limit: number): number {
+  for (let i = 0; i < a.length; i++) if (a[i]! < limit) return a[i]!;
+  return NaN;
+}
+
+/** Resolves a target set to sorted, distinct indices (all neurons when none named). */
+export function resolveTargets(t: TargetSet, pop: ResolvedPopulation, object: string): Uint32Array {
+  const out = new Set<number>();
+  if (!t.indices && !t.names) for (let i = 0; i < pop.size; i++) out.add(i);
+  for (const i of t.indices ?? []) {
+    if (!Number.isInteger(i) || i < 0 || i >= pop.size) {
+      throw new ValidationError(`${object}: neuron index ${i} is outside population "${pop.label}" (0..${pop.size - 1}).`, {
+        object,
+        parameter: 'indices',
+        expected: `0..${pop.size - 1}`,
+      });
+    }
+    out.add(i);
+  }
+  if (t.names) {
+    const names = pop.ir.neuronNames;
+    if (!names) throw new ValidationError(`${object}: population "${pop.label}" has no neuron names; select neurons by index.`, { object, parameter: 'names' });
+    for (const n of t.names) {
+      const i = names.indexOf(n);
+      if (i < 0) throw new UnknownNameError(`neuron of population "${pop.label}"`, n, names, { object, parameter: 'names' });
+      out.add(i);
+    }
+  }
+  return Uint32Array.from([...out].sort((a, b) => a - b));
+}
+
+function lookup(net: Map<string, ResolvedPopulation>, label: string, object: string, parameter: string): ResolvedPopulation {
+  const p = net.get(label);
+  if (!p) throw new UnknownNameError('population', label, [...net.keys()], { object, parameter });
+  return p;
+}
+
+/** Validates a whole network; throws the first error found. */
+export function validateNetwork(ir: NetworkIR): ResolvedNetwork {
+  if (ir.irVersion !== IR_VERSION) {
+    throw new ValidationError(`network "${ir.name}": IR version ${ir.irVersion} is not supported (this nematode reads ${IR_VERSION}).`, {
+      object: `network "${ir.name}"`,
+      parameter: 'irVersion',
+      expected: String(IR_VERSION),
+    });
+  }
+  const run = ir.run;
+  const runObj = 'run settings';
+  for (const [k, v, positive] of [['duration', run.duration, false], ['dt', run.dt, true]] as const) {
+    if (!Number.isFinite(v) || v < 0 || (positive && v <= 0)) {
+      throw new ValidationError(`${runObj}: ${k} = ${v} ms must be a finite ${positive ? 'positive' : 'non-negative'} time.`, { object: runObj, parameter: k });
+    }
+  }
+  if (!ENGINES.includes(run.engine)) throw new UnknownNameError('engine', run.engine, ENGINES, { object: runObj, parameter: 'engine' });
+  if (!Number.isInteger(run.seed) || run.seed < 0 || run.seed > 0xffffffff) {
+    throw new ValidationError(`${runObj}: seed = ${run.seed} must be an integer in 0..4294967295.`, { object: runObj, parameter: 'seed' });
+  }
+  if (!Number.isInteger(run.threads) || run.threads < 0) {
+    throw new ValidationError(`${runObj}: threads = ${run.threads} must be a whole number (0 = one per core).`, { object: runObj, parameter: 'threads' });
+  }
+  const byLabel = new Map<string, ResolvedPopulation>();
+  const populations = ir.populations.map((p) => {
+    if (byLabel.has(p.label)) throw new ValidationError(`population "${p.label}" is defined twice.`, { object: `population "${p.label}"`, parameter: 'label' });
+    const r = resolvePopulation(p);
+    byLabel.set(p.label, r);
+    return r;
+  });
+  const projLabels = new Set<string>();
+  for (const proj of ir.projections) {
+    const object = `projection "${proj.label}"`;
+    if (projLabels.has(proj.label)) throw new ValidationError(`${object} is defined twice.`, { object, parameter: 'label' });
+    projLabels.add(proj.label);
+    checkProjection(proj, lookup(byLabel, proj.pre, object, 'pre'), lookup(byLabel, proj.post, object, 'post'), run.dt);
+  }
+  for (const s of ir.stimuli) {
+    const object = `stimulus "${s.label}"`;
+    const pop = lookup(byLabel, s.population, object, 'population');
+    if (pop.model.kind !== 'neuron') throw new ValidationError(`${object}: "${pop.label}" is a spike source and takes no stimulus.`, { object, parameter: 'population' });
+    resolveTargets(s, pop, object);
+    checkStimulus(s, pop.model, object);
+  }
+  for (const r of ir.recordings) {
+    const object = `recording of "${r.population}"`;
+    const pop = lookup(byLabel, r.population, object, 'population');
+    if (r.kind === 'state') {
+      resolveTargets(r, pop, object);
+      for (const v of r.variables) {
+        if (!(v in pop.model.state)) throw new UnknownNameError(`state variable of ${pop.model.name}`, v, Object.keys(pop.model.state), { object, parameter: 'variables' });
+      }
+      if (!(r.interval >= run.dt * (1 - 1e-9)) || !Number.isFinite(r.interval)) {
+        throw new ValidationError(`${object}: interval = ${r.interval} ms must be ≥ dt (${run.dt} ms).`, { object, parameter: 'interval' });
+      }
+    } else if (r.kind === 'spikes') {
+      resolveTargets(r, pop, object);
+    } else if (!(r.bin > 0) || !Number.isFinite(r.bin)) {
+      throw new ValidationError(`${object}: rate bin = ${r.bin} ms must be positive.`, { object, parameter: 'bin' });
+    }
+  }
+  return { ir, populations, byLabel };
+}
+
+function checkStimulus(s: NetworkIR['stimuli'][number], model: NeuronModel, object: string): void {
+  const finite = (name: string, v: number, min = -Infinity) => {
+    if (!Number.isFinite(v) || v < min) throw new ValidationError(`${object}: ${name} = ${v} must be finite${min > -Infinity ? ` and ≥ ${min}` : ''}.`, { object, parameter: name });
+  };
+  switch (s.kind) {
+    case 'dc':
+      finite('amplitude', s.amplitude);
+      finite('start', s.start, 0);
+      finite('stop', s.stop, s.start);
+      break;
+    case 'step':
+      if (s.times.length !== s.amplitudes.length) {
+        throw new ValidationError(`${object}: ${s.times.length} times but ${s.amplitudes.length} amplitudes.`, { object, parameter: 'amplitudes' });
+      }
+      s.times.forEach((t, i) => finite('times', t, i > 0 ? s.times[i - 1]! : 0));
+      s.amplitudes.forEach((a) => finite('amplitudes', a));
+      break;
+    case 'poisson':
+    case 'spike_times': {
+      const receptor = model.receptors[s.receptor];
+      if (!receptor) throw new UnknownNameError(`receptor of ${model.name}`, s.receptor, Object.keys(model.receptors), { object, parameter: 'receptor' });
+      finite('weight', s.weight);
+      const ok = receptor.sign === 'nonnegative' ? s.weight >= 0 : s.weight <= 0;
+      if (!ok) {
+        throw new ValidationError(`${object}: weight ${s.weight} has the wrong sign for the ${s.receptor} receptor of ${model.name} (${receptor.sign}).`, {
+          object,
+          parameter: 'weight',
+          expected: receptor.sign === 'nonnegative' ? '≥ 0' : '≤ 0',
+        });
+      }
+      if (s.kind === 'poisson') {
+        finite('rate', s.rate, 0);
+        finite('start', s.start, 0);
+        finite('stop', s.stop, s.start);
+      } else s.times.forEach((t, i) => finite('times', t, i > 0 ? s.times[i - 1]! : 0));
+      break;
+    }
+  }
+}
+
+/** Refuses a network an engine cannot run, naming the engines that can. */
+export function requireEngineSupport(net: ResolvedNetwork, engine: string): void {
+  for (const p of net.populations) {
+    if (!p.model.engines.includes(engine)) {
+      throw new UnsupportedError(
+        `engine "${engine}" cannot run population "${p.label}" (model ${p.model.name}); use engine ${p.model.engines.map((e) => `"${e}"`).join(' or ')}.`,
+        { object: `population "${p.label}"`, parameter: 'engine', expected: p.model.engines.join(', '), fix: `--engine ${p.model.engines[0]}` },
+      );
+    }
+  }
+}

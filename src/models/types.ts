@@ -1,0 +1,103 @@
+/**
+ * The anatomy every model file declares (NEST/GeNN style): parameters with units,
+ * defaults, bounds and docs; state variables; receptors; constants derived from the
+ * parameters and dt; and the update / threshold / reset rules as small JavaScript
+ * statement snippets over local variables. Engines generate their loops from these
+ * snippets (one monomorphic kernel per population), so every engine and exporter
+ * reads the same declaration.
+ *
+ * Names visible inside a snippet: every state variable, every parameter, every
+ * derived constant, `dt` (ms) and `I_stim` (nA, the sum of DC/step stimuli this step).
+ */
+import type { Dimension } from '../units.js';
+
+export interface ParamDecl {
+  dim: Dimension;
+  /** Unit shown in docs when it is not the dimension's internal unit (e.g. "1/ms"). */
+  unitLabel?: string;
+  default: number;
+  /** Lower bound; `minExclusive` makes it strict. */
+  min?: number;
+  minExclusive?: boolean;
+  max?: number;
+  maxExclusive?: boolean;
+  /** Maths symbol or NEST name, for docs. */
+  symbol?: string;
+  doc: string;
+}
+
+export interface StateDecl {
+  dim: Dimension;
+  /** Initial value: a number, or the name of the parameter it starts at. */
+  initial: number | { param: string };
+  doc: string;
+}
+
+export interface ReceptorDecl {
+  /** The state variable an arriving weight is added to. */
+  variable: string;
+  /** Dimension of the weight. */
+  weightDim: Dimension;
+  /** Allowed sign of the weight (PyNN: inhibitory current weights are negative). */
+  sign: 'nonnegative' | 'nonpositive';
+  doc: string;
+}
+
+export interface Constraint {
+  params: string[];
+  holds: (p: Record<string, number>) => boolean;
+  /** Plain-English invariant, e.g. "v_reset must be below v_thresh". */
+  message: string;
+}
+
+export interface ModelCode {
+  /** Subthreshold update over one step [t, t+dt], JavaScript statements. */
+  update: string;
+  /** Update while refractory; defaults to no change. */
+  updateRefractory?: string;
+  /** Boolean expression evaluated after inputs were added. */
+  threshold: string;
+  /** Statements run on a spike. */
+  reset: string;
+}
+
+export interface NeuronModel {
+  kind: 'neuron';
+  name: string;
+  aliases: string[];
+  summary: string;
+  /** Equations and semantics, markdown. */
+  description: string;
+  references: string[];
+  params: Record<string, ParamDecl>;
+  state: Record<string, StateDecl>;
+  receptors: Record<string, ReceptorDecl>;
+  constraints: Constraint[];
+  /** Integration methods; the first is the default. */
+  methods: string[];
+  /** One line per method for docs: what is exact and what is approximated. */
+  methodDocs: Record<string, string>;
+  /** Constants per neuron from parameters and dt (e.g. exponential propagators). */
+  derived: (p: Record<string, number>, dt: number, method: string) => Record<string, number>;
+  derivedNames: string[];
+  /** Name of the parameter holding the absolute refractory period, if any. */
+  refractoryParam?: string;
+  code: (method: string) => ModelCode;
+  /** Engines able to run the model (the clock engine runs all). */
+  engines: string[];
+}
+
+export interface SourceModel {
+  kind: 'source';
+  name: string;
+  aliases: string[];
+  summary: string;
+  description: string;
+  references: string[];
+  params: Record<string, ParamDecl>;
+  state: Record<string, StateDecl>;
+  constraints: Constraint[];
+  engines: string[];
+}
+
+export type Model = NeuronModel | SourceModel;
