@@ -45,11 +45,11 @@ function buildNet(NetworkCtor: NetworkClass, seed: number, threads: number, dura
   net.connect(I, I, { rule: 'fixed_probability', p: 0.1 }, { receptor: 'inhibitory', weight: -0.05, delay: 0.8 });
   net.stimulate(E, { kind: 'poisson', rate: 800, weight: 0.04 });
   net.stimulate(I, { kind: 'poisson', rate: 600, weight: 0.04, start: 50, stop: 250 });
-  net.stimulate(E, { kind: 'dc', amplitude: 0.05, start: 100, stop: 200, indices: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] });
+  net.stimulate(E, { kind: 'dc', amplitude: 0.05, start: 100, stop: 200, indices: [9, 3, 0, 210, 399, 5, 7, 1, 250, 2] });
   net.record(E, 'spikes');
   net.record(I, 'spikes');
   net.record(P, 'spikes');
-  net.record(E, ['v', 'isyn_exc', 'isyn_inh'], { indices: [0, 150, 399] });
+  net.record(E, ['v', 'isyn_exc', 'isyn_inh'], { indices: [399, 0, 150, 201] });
   net.record(I, 'rate', { bin: 10 });
   return net.toIR();
 }
@@ -109,7 +109,7 @@ describe('same seed, same bytes', () => {
 
 describe('thread count does not change results (dist build)', () => {
   async function dist() {
-    const api = (await import('../dist/src/api/network.js')) as { Network: NetworkClass };
+    const api = (await import('../dist/src/api/network.js')) as unknown as { Network: NetworkClass };
     const clock = (await import('../dist/src/engines/clock/index.js')) as { clockEngine: { run: (ir: NetworkIR) => Promise<SimulationOutput> } };
     const results = (await import('../dist/src/results/index.js')) as {
       encodeResults: (o: SimulationOutput, m: unknown) => Uint8Array;

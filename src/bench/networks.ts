@@ -98,7 +98,7 @@ export function sparseNetwork(o: BenchOptions & { engine?: 'clock' | 'event' } =
   for (const post of [E, I]) {
     net.connect(E, post, { rule: 'fixed_indegree', n: 8 }, { receptor: 'excitatory', weight: 0.3, delay: { uniform: [1, 5] }, label: `${E.label}→${post.label}` });
     net.connect(I, post, { rule: 'fixed_indegree', n: 2 }, { receptor: 'inhibitory', weight: -0.6, delay: { uniform: [1, 5] }, label: `${I.label}→${post.label}` });
-    net.stimulate(post, { kind: 'poisson', rate: 20, weight: 0.5, label: `drive→${post.label}` });
+    net.stimulate(post, { kind: 'poisson', rate: 10, weight: 0.65, label: `drive→${post.label}` });
   }
   if (o.recordSpikes) {
     net.record(E, 'spikes');

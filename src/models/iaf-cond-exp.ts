@@ -62,6 +62,7 @@ export const iafCondExp: NeuronModel = {
     inv_cm: 1 / p.cm!,
   }),
   refractoryParam: 'tau_refrac',
+  decaysToZero: ['g_exc', 'g_inh'],
   code: (method) =>
     method === 'euler'
       ? {

@@ -63,6 +63,7 @@ export const iafPscExp: NeuronModel = {
     };
   },
   refractoryParam: 'tau_refrac',
+  decaysToZero: ['isyn_exc', 'isyn_inh'],
   code: () => ({
     update:
       'v = v_rest + (v - v_rest) * P22 + isyn_exc * P21e + isyn_inh * P21i + (i_offset + I_stim) * P20;\n' +

@@ -6,9 +6,9 @@
  *   independent homogeneous Poisson process of `rate` in [start, stop), drawn from
  *   its own seeded stream (so the trains do not depend on the number of threads).
  *
- * In the clock engine a spike at time t is emitted on the grid point round(t/dt)·dt
- * (a source may emit several spikes in one step; each is delivered); the event
- * engine uses the exact times.
+ * In the clock engine a spike at time t is emitted on the next grid point,
+ * ceil(t/dt)·dt (a source may emit several spikes in one step; each is delivered);
+ * the event engine uses the exact times.
  */
 import type { SourceModel } from './types.js';
 

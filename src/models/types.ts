@@ -82,6 +82,12 @@ export interface NeuronModel {
   derivedNames: string[];
   /** Name of the parameter holding the absolute refractory period, if any. */
   refractoryParam?: string;
+  /**
+   * State variables that decay exponentially towards 0 (synaptic currents and
+   * conductances). Engines may set them to exactly 0 once below 1e-200 so they never
+   * become subnormal numbers, which x86 processes about 100× slower.
+   */
+  decaysToZero?: string[];
   code: (method: string) => ModelCode;
   /** Engines able to run the model (the clock engine runs all). */
   engines: string[];

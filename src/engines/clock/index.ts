@@ -19,13 +19,16 @@ import { buildPlan, type ClockPlan } from './plan.js';
 export const NEURONS_PER_THREAD = 2000;
 
 /**
- * Threads actually used. 0 means "where it pays": one per core, but no more than
- * one per NEURONS_PER_THREAD neurons. An explicit count is honoured up to the size
- * of the largest population.
+ * Threads actually used. 0 means "where it pays": one per idle core (cores minus the
+ * 1-minute load average, since a worker that shares its core with another busy
+ * process turns every step's barrier into a context switch), and no more than one
+ * per NEURONS_PER_THREAD neurons. An explicit count is honoured up to the size of the
+ * largest population. Results do not depend on the count, only the speed does.
  */
 export function resolveThreads(requested: number, totalNeurons: number, largest: number): number {
   const cores = os.availableParallelism?.() ?? os.cpus().length;
-  const t = requested > 0 ? requested : Math.min(cores, Math.floor(totalNeurons / NEURONS_PER_THREAD));
+  const idle = cores - Math.floor(os.loadavg()[0]! + 0.25);
+  const t = requested > 0 ? requested : Math.min(idle, Math.floor(totalNeurons / NEURONS_PER_THREAD));
   return Math.max(1, Math.min(t, largest));
 }
 

@@ -93,7 +93,7 @@ interface PopState {
   rings: Record<string, Float64Array>;
   nextEvent: number;
   poisson: { plan: PopulationPlan['poissonStims'][number]; from: number; to: number; rngs: Rng[]; next: Float64Array; ring: Float64Array; mean: number }[];
-  timed: { steps: Int32Array; weights: Float64Array; from: number; to: number; indices: Uint32Array; ring: Float64Array; cursor: number }[];
+  timed: { steps: Int32Array; weights: Float64Array; counts: Int32Array; from: number; to: number; indices: Uint32Array; ring: Float64Array; cursor: number }[];
   traces: { data: Float64Array; state: Float64Array; indices: Uint32Array; from: number; to: number; iv: number; nIdx: number }[];
   // Poisson source: per-neuron streams and next spike time; array source: emission steps and cursor.
   srcRng?: Rng[];
@@ -102,6 +102,8 @@ interface PopState {
   srcStop?: Float64Array;
   srcSteps?: Int32Array[];
   srcCursor?: Int32Array;
+  /** State arrays of the variables that decay towards 0 (flushed below 1e-200). */
+  decaying: Float64Array[];
   recSteps: GrowList;
   recIdx: GrowList;
   count: number;
@@ -200,6 +202,7 @@ export function runWorker(plan: ClockPlan, w: number, onProgress?: (fraction: nu
         if (c > 0) events += pj.deliver(lists[u]![par]!, c, pj.start, pj.end, n);
       }
     }
+    if ((n & FLUSH_MASK) === FLUSH_MASK) for (const ps of pops) flushTiny(ps);
     if (onProgress && n >= nextReport) {
       onProgress(n / steps);
       nextReport = n + Math.max(1, Math.floor(steps / 200));
@@ -214,6 +217,24 @@ export function runWorker(plan: ClockPlan, w: number, onProgress?: (fraction: nu
     rateCounts: pops.map((ps) => ps.rateCounts),
     events,
   };
+}
+
+/**
+ * Every 64 steps, decaying synaptic variables below 1e-200 are set to 0: a silent
+ * neuron's currents would otherwise become subnormal after a few thousand steps and
+ * slow every operation on them by about 100× (JS has no flush-to-zero mode). 64
+ * steps keep a margin of 108 decades for per-step decay factors down to 0.02.
+ */
+const FLUSH_MASK = 63;
+const TINY = 1e-200;
+
+function flushTiny(ps: PopState): void {
+  for (const a of ps.decaying) {
+    for (let i = ps.lo; i < ps.hi; i++) {
+      const x = a[i]!;
+      if (x < TINY && x > -TINY) a[i] = 0;
+    }
+  }
 }
 
 function recordSpikes(ps: PopState, spk: Uint32Array, ns: number, n: number, tEnd: number): void {
@@ -265,7 +286,7 @@ function applyInputs(ps: PopState, n: number, slot: number, tEnd: number): numbe
     if (ti.cursor < ti.steps.length && ti.steps[ti.cursor] === n) {
       const w = ti.weights[ti.cursor]!;
       for (let k = ti.from; k < ti.to; k++) ti.ring[slot + ti.indices[k]!] += w;
-      events += ti.to - ti.from;
+      events += (ti.to - ti.from) * ti.counts[ti.cursor]!;
     }
   }
   return events;
@@ -287,6 +308,7 @@ function initPopulation(pp: PopulationPlan, w: number, dt: number, seed: number,
     poisson: [],
     timed: [],
     traces: [],
+    decaying: (pp.decaysToZero ?? []).map((v) => pp.arrays[`s_${v}`] as Float64Array),
     recSteps: new GrowList(),
     recIdx: new GrowList(),
     count: 0,
@@ -310,7 +332,7 @@ function initPopulation(pp: PopulationPlan, w: number, dt: number, seed: number,
     }
     for (const ti of pp.timedInputs) {
       const [from, to] = slice(ti.indices, lo, hi);
-      ps.timed.push({ steps: ti.steps, weights: ti.weights, from, to, indices: ti.indices, ring: rings[ti.receptor]!, cursor: 0 });
+      ps.timed.push({ steps: ti.steps, weights: ti.weights, counts: ti.counts, from, to, indices: ti.indices, ring: rings[ti.receptor]!, cursor: 0 });
     }
     for (const tr of pp.traces) {
       const [from, to] = slice(tr.indices, lo, hi);

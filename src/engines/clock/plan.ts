@@ -32,9 +32,10 @@ export interface PoissonStimPlan {
 export interface TimedInputPlan {
   indices: Uint32Array;
   receptor: string;
-  /** Emission steps (ascending) and the summed weight delivered at each. */
+  /** Emission steps (ascending), the summed weight delivered at each, and how many input spikes that sum holds. */
   steps: Int32Array;
   weights: Float64Array;
+  counts: Int32Array;
 }
 
 export interface TracePlan {
@@ -53,6 +54,8 @@ export interface PopulationPlan {
   /** Worker w owns neurons bounds[w] .. bounds[w+1]−1. */
   bounds: number[];
   kernelSource?: string;
+  /** State variables flushed to 0 below 1e-200 (see loop.ts). */
+  decaysToZero?: string[];
   arrays: Record<string, Float64Array | Int32Array | Uint32Array>;
   /** Ring-buffer slots per receptor with input. */
   ringSlots: Record<string, number>;
@@ -271,13 +274,19 @@ function planPopulation(net: ResolvedNetwork, pop: ResolvedPopulation, slots: Re
     } else if (s.kind === 'poisson') {
       poissonStims.push({ label: s.label, indices, rate: s.rate, start: s.start, stop: s.stop, weight: s.weight, receptor: s.receptor });
     } else {
-      const bySteps = new Map<number, number>();
+      const perStep = new Map<number, number>();
       for (const t of s.times) {
         const n = emissionStep(t, dt);
-        bySteps.set(n, (bySteps.get(n) ?? 0) + s.weight);
+        perStep.set(n, (perStep.get(n) ?? 0) + 1);
       }
-      const keys = [...bySteps.keys()].sort((a, b) => a - b);
-      timedInputs.push({ indices, receptor: s.receptor, steps: Int32Array.from(keys), weights: Float64Array.from(keys.map((k) => bySteps.get(k)!)) });
+      const keys = [...perStep.keys()].sort((a, b) => a - b);
+      timedInputs.push({
+        indices,
+        receptor: s.receptor,
+        steps: Int32Array.from(keys),
+        weights: Float64Array.from(keys, (k) => perStep.get(k)! * s.weight),
+        counts: Int32Array.from(keys, (k) => perStep.get(k)!),
+      });
     }
   }
   currentEvents.sort((a, b) => a.step - b.step);
@@ -366,7 +375,7 @@ function planPopulation(net: ResolvedNetwork, pop: ResolvedPopulation, slots: Re
   const hasCurrentStimulus = currentEvents.length > 0;
   if (hasCurrentStimulus) arrays.istim = sharedArray(Float64Array, pop.size);
   const kernelSource = neuronKernelSource({ model, method: pop.method, constants, receptors: Object.keys(slots), hasCurrentStimulus, refractorySteps });
-  return { ...base, kind: 'neuron', kernelSource, spikeCapacity: bounds.slice(0, threads).map((_, w) => bounds[w + 1]! - bounds[w]! + 1) };
+  return { ...base, kind: 'neuron', kernelSource, decaysToZero: model.decaysToZero ?? [], spikeCapacity: bounds.slice(0, threads).map((_, w) => bounds[w + 1]! - bounds[w]! + 1) };
 }
 
 /**

@@ -17,8 +17,13 @@
  * So g is monotone on at most two pieces, each holding at most one zero of f'
  * (found by safeguarded Newton); between the (≤ 2) extrema of f, f is monotone and
  * the first piece whose right end has f ≥ 0 brackets the first crossing, which
- * safeguarded Newton then pins to ~1e-15 relative. No crossing is missed and none
- * is invented, up to rounding in f itself.
+ * safeguarded Halley/Newton iteration then pins to 1e-14 relative (of the absolute
+ * time). No crossing is missed and none is invented, up to rounding in f itself.
+ *
+ * With one synaptic exponential (tau_syn_E = tau_syn_I, currents merged, or one
+ * current zero) the extremum of f is analytic, and so is its height
+ * f_max = A + (a/λm)·e^{−λs t_max}: most near misses are ruled out with one log1p
+ * pair and one exponential, and the common sign patterns with none.
  */
 
 /** e^{−λm t}·φ(δ, t) with em = e^{−λm t}, es = e^{−λs t} (δ = λs − λm). */
@@ -42,54 +47,90 @@ export function psc21Max(tauM: number, tauS: number, cm: number): number {
   return v * (1 + 1e-9) + 1e-300;
 }
 
-// Coefficients of the function under search and the last evaluation (module
-// scratch: the search allocates nothing).
-let cA = 0;
-let cD = 0;
-let ca = 0;
-let cb = 0;
-let clm = 0;
-let cle = 0;
-let cli = 0;
-let cdE = 0;
-let cdI = 0;
-let F = 0;
-let FP = 0;
-let FPP = 0;
+// Coefficients of the function under search, the evaluation point, the last
+// evaluation and the searches' arguments and results, all in one typed array: the
+// search boxes no doubles even where V8 does not inline a call.
+const C_A = 0;
+const C_D = 1;
+const C_a = 2;
+const C_b = 3;
+const C_lm = 4;
+const C_le = 5;
+const C_li = 6;
+const C_dE = 7;
+const C_dI = 8;
+const E_T = 9; // evaluation point
+const R_F = 10; // f, f', f'' there
+const R_FP = 11;
+const R_FPP = 12;
+const S_LO = 13; // bracket and values for the searches
+const S_HI = 14;
+const S_FLO = 15;
+const S_FHI = 16;
+const S_T0 = 17; // absolute time of t = 0 (tolerance)
+const S_OUT = 18;
+const S_FPLO = 19; // f' and f'' at the left end when known (it is 0), else NaN
+const S_FPPLO = 20;
+const S_HIMAX = 21; // 1 when the right end is a maximum of f (f' = 0 there)
+const K = new Float64Array(22);
 
-/** f, f', f'' at t into F, FP, FPP. */
-function evalAt(t: number): void {
-  const em = Math.exp(-clm * t);
-  const ee = Math.exp(-cle * t);
-  let u = cD * em + ca * pscResponse(cdE, t, em, ee);
-  let drive = ca * ee;
-  let dd = ca * cle * ee;
-  if (cb !== 0) {
-    const ei = Math.exp(-cli * t);
-    u += cb * pscResponse(cdI, t, em, ei);
-    drive += cb * ei;
-    dd += cb * cli * ei;
+/** f, f', f'' at K[E_T] into K[R_F], K[R_FP], K[R_FPP]. */
+function evalAt(): void {
+  const t = K[E_T]!;
+  const lm = K[C_lm]!;
+  const le = K[C_le]!;
+  const a = K[C_a]!;
+  const b = K[C_b]!;
+  const em = Math.exp(-lm * t);
+  const ee = Math.exp(-le * t);
+  let u = K[C_D]! * em + a * pscResponse(K[C_dE]!, t, em, ee);
+  let drive = a * ee;
+  let dd = a * le * ee;
+  if (b !== 0) {
+    const li = K[C_li]!;
+    const ei = Math.exp(-li * t);
+    u += b * pscResponse(K[C_dI]!, t, em, ei);
+    drive += b * ei;
+    dd += b * li * ei;
   }
-  F = cA + u;
-  FP = -clm * u + drive;
-  FPP = -clm * FP - dd;
+  const fp = -lm * u + drive;
+  K[R_F] = K[C_A]! + u;
+  K[R_FP] = fp;
+  K[R_FPP] = -lm * fp - dd;
 }
 
-const REL_TOL = 2e-15;
+function at(t: number): void {
+  K[E_T] = t;
+  evalAt();
+}
+
+const REL_TOL = 1e-14;
 const NEWTON_ITERS = 40;
 const MAX_ITERS = 160;
 
-/** Zero of f' in (lo, hi), where f' has sign `sLo` at lo and the opposite sign at hi. */
-function zeroOfDerivative(lo: number, hi: number, sLo: number, tAbs: number): number {
+/**
+ * Zero of f' in (K[S_LO], K[S_HI]), where f' has the sign of K[S_FLO] at the left
+ * end and the opposite sign at the right end; result in K[S_OUT].
+ */
+function zeroOfDerivative(): void {
+  let lo = K[S_LO]!;
+  let hi = K[S_HI]!;
+  const upLo = K[S_FLO]! > 0;
+  const tAbs = K[S_T0]!;
   let x = 0.5 * (lo + hi);
   for (let it = 0; it < MAX_ITERS; it++) {
-    evalAt(x);
-    if (FP === 0) return x;
-    if (FP > 0 === sLo > 0) lo = x;
+    at(x);
+    const fp = K[R_FP]!;
+    const fpp = K[R_FPP]!;
+    if (fp === 0) {
+      lo = hi = x;
+      break;
+    }
+    if (fp > 0 === upLo) lo = x;
     else hi = x;
     const tol = REL_TOL * Math.max(1, tAbs + hi);
     if (hi - lo <= tol) break;
-    let xn = it < NEWTON_ITERS && FPP !== 0 ? x - FP / FPP : NaN;
+    let xn = it < NEWTON_ITERS && fpp !== 0 ? x - fp / fpp : NaN;
     if (!(xn > lo && xn < hi)) xn = 0.5 * (lo + hi);
     else if (Math.abs(xn - x) < tol) {
       // Step past the root by a little so that the bracket closes from the other side.
@@ -97,83 +138,244 @@ function zeroOfDerivative(lo: number, hi: number, sLo: number, tAbs: number): nu
     }
     x = xn;
   }
-  return 0.5 * (lo + hi);
-}
-
-/** First t in (lo, hi] with f(t) ≥ 0, where f is increasing there, f(lo) < 0 ≤ f(hi). */
-function rootOfF(lo: number, hi: number, tAbs: number): number {
-  let x = hi;
-  for (let it = 0; it < MAX_ITERS; it++) {
-    evalAt(x);
-    if (F >= 0) hi = x;
-    else lo = x;
-    const tol = REL_TOL * Math.max(1, tAbs + hi);
-    if (hi - lo <= tol) break;
-    let xn = it < NEWTON_ITERS && FP > 0 ? x - F / FP : NaN;
-    if (!(xn > lo && xn < hi)) xn = 0.5 * (lo + hi);
-    else if (Math.abs(xn - x) < tol) {
-      xn = xn > x ? Math.min(xn + 0.5 * tol, 0.5 * (xn + hi)) : Math.max(xn - 0.5 * tol, 0.5 * (xn + lo));
-    }
-    x = xn;
-  }
-  return hi;
+  K[S_OUT] = 0.5 * (lo + hi);
 }
 
 /**
- * Offset t ∈ [0, H] of the first time the free trajectory reaches the threshold,
- * or −1 if it does not before H.
- *   A = V∞ − θ, D = v0 − V∞, a = isyn_exc/cm, b = isyn_inh/cm (pass b = 0 and a
- *   summed current when tau_syn_E = tau_syn_I), lm, le, li = 1/tau,
- *   hCap: a time beyond which every exponential is negligible (≈ 50·max tau),
- *   tAbs: absolute time of t = 0 (for the relative tolerance).
+ * First t in (K[S_LO], K[S_HI]] with f(t) ≥ 0, where f is increasing there and
+ * f(lo) = K[S_FLO] < 0 ≤ f(hi) = K[S_FHI]; result (a point where f ≥ 0 was
+ * evaluated, within ~1e-15 relative of the crossing) in K[S_OUT].
  */
-export function firstCrossing(A: number, D: number, a: number, b: number, lm: number, le: number, li: number, H: number, hCap: number, tAbs: number): number {
-  if (A + D >= 0) return 0;
-  if (!(H > 0)) return -1;
-  cA = A;
-  cD = D;
-  ca = a;
-  cb = b;
-  clm = lm;
-  cle = le;
-  cli = li;
-  cdE = le - lm;
-  cdI = li - lm;
+function rootOfF(): void {
+  let lo = K[S_LO]!;
+  let hi = K[S_HI]!;
+  const flo = K[S_FLO]!;
+  const fhi = K[S_FHI]!;
+  const tAbs = K[S_T0]!;
+  // Start from Newton's step off the left end when its slope is known (f is
+  // mostly concave while it rises), else from the secant point; then safeguarded
+  // Halley/Newton.
+  const fplo = K[S_FPLO]!;
+  const fpplo = K[S_FPPLO]!;
+  // Root of the quadratic Taylor model f(lo) + f'(lo)·x + f''(lo)·x²/2 when it has one
+  // (written −2f/(f' + √disc) to keep its digits), else Newton's step.
+  const disc = fplo * fplo - 2 * fpplo * flo;
+  let x = fplo > 0 ? lo - (disc >= 0 ? (2 * flo) / (fplo + Math.sqrt(disc)) : flo / fplo) : NaN;
+  // Below a maximum, the parabola with its vertex there through (lo, f(lo)) does better.
+  if (K[S_HIMAX] === 1 && fhi > 0) x = hi - (hi - lo) * Math.sqrt(fhi / (fhi - flo));
+  if (!(x > lo && x < hi)) x = fhi > flo ? lo + ((hi - lo) * -flo) / (fhi - flo) : 0.5 * (lo + hi);
+  if (!(x > lo && x < hi)) x = 0.5 * (lo + hi);
+  for (let it = 0; it < MAX_ITERS; it++) {
+    at(x);
+    const f = K[R_F]!;
+    const fp = K[R_FP]!;
+    if (f >= 0) hi = x;
+    else lo = x;
+    const tol = REL_TOL * Math.max(1, tAbs + hi);
+    if (hi - lo <= tol) break;
+    // Halley's step (cubic convergence; f'' comes with the evaluation), Newton's as fallback.
+    const fpp = K[R_FPP]!;
+    const den = 2 * fp * fp - f * fpp;
+    const step = it < NEWTON_ITERS && fp > 0 ? (den > 0 ? (2 * f * fp) / den : f / fp) : NaN;
+    // Converged onto a point with f ≥ 0: the crossing lies within tol below it.
+    if (f >= 0 && step <= tol) break;
+    let xn = x - step;
+    if (!(xn > lo && xn < hi)) xn = 0.5 * (lo + hi);
+    else if (-step <= 0.5 * tol) {
+      // Converged from below: step just past the crossing to land on f ≥ 0.
+      xn = Math.min(xn + 0.5 * tol, 0.5 * (xn + hi));
+    }
+    x = xn;
+  }
+  K[S_OUT] = hi;
+}
+
+/**
+ * Arguments and result of `firstCrossing`, passed in a typed array so that calls
+ * box no doubles: set the ARG_* slots, call, read CROSSING[OUT_T].
+ */
+export const CROSSING = new Float64Array(11);
+/** V∞ − θ */
+export const ARG_A = 0;
+/** v0 − V∞ */
+export const ARG_D = 1;
+/** isyn_exc/cm (or the summed current/cm when tau_syn_E = tau_syn_I) */
+export const ARG_a = 2;
+/** isyn_inh/cm (0 when merged into ARG_a) */
+export const ARG_b = 3;
+/** 1/tau_m, 1/tau_syn_E, 1/tau_syn_I */
+export const ARG_LM = 4;
+export const ARG_LE = 5;
+export const ARG_LI = 6;
+/** Horizon H (> 0 or nothing is searched). */
+export const ARG_H = 7;
+/** A time beyond which every exponential is negligible (≈ 50·max tau). */
+export const ARG_HCAP = 8;
+/** Absolute time of t = 0 (for the relative tolerance). */
+export const ARG_T0 = 9;
+/** Result: offset t ∈ [0, H] of the first crossing, or −1. */
+export const OUT_T = 10;
+
+/**
+ * Offset t ∈ [0, H] of the first time the free trajectory reaches the threshold,
+ * or −1 if it does not before H; arguments and result in CROSSING (see ARG_*).
+ */
+export function firstCrossing(): void {
+  const X = CROSSING;
+  const A = X[ARG_A]!;
+  const D = X[ARG_D]!;
+  if (A + D >= 0) {
+    X[OUT_T] = 0;
+    return;
+  }
+  const H = X[ARG_H]!;
+  if (!(H > 0)) {
+    X[OUT_T] = -1;
+    return;
+  }
+  const a = X[ARG_a]!;
+  const b = X[ARG_b]!;
+  const lm = X[ARG_LM]!;
+  const le = X[ARG_LE]!;
+  const li = X[ARG_LI]!;
+  const hCap = X[ARG_HCAP]!;
+  K[C_A] = A;
+  K[C_D] = D;
+  K[C_a] = a;
+  K[C_b] = b;
+  K[C_lm] = lm;
+  K[C_le] = le;
+  K[C_li] = li;
+  K[C_dE] = le - lm;
+  K[C_dI] = li - lm;
+  K[S_T0] = X[ARG_T0]!;
   const Hc = H < hCap ? H : hCap;
-  // Breakpoints of g's monotonicity: the zero of g' (when inside) and the horizon.
+  // g = f'·e^{λm t} is monotone on [0, tg] and [tg, Hc]; tg is the zero of g' if inside.
   let tg = -1;
-  if (a !== 0 && b !== 0 && li !== le) {
+  // With a single synaptic exponential (b = 0) the zero of f' itself is analytic:
+  // e^{−δt} = λm(Dδ + a)/(a·λs), i.e. t = (log1p(δ/λm) − log1p(Dδ/a))/δ (→ 1/λm − D/a as δ → 0).
+  let tz = -1;
+  if (b === 0) {
+    // f'(0) = a − λm·D, and g' = −a·λs·e^{−δt} has the sign of −a.
+    if (a <= 0 && A < 0) {
+      // f' changes sign at most from − to +, after which f rises towards A < 0.
+      X[OUT_T] = -1;
+      return;
+    }
+    if (a > 0 && a - lm * D <= 0) {
+      // f' < 0 for all t > 0.
+      X[OUT_T] = -1;
+      return;
+    }
+    if (a !== 0) {
+      const d = le - lm;
+      const r = (D * d) / a;
+      if (r > -1) {
+        const z = d === 0 ? 1 / lm - D / a : (Math.log1p(d / lm) - Math.log1p(r)) / d;
+        if (z > 0 && z < Hc) tz = z;
+      }
+    }
+  } else if (a !== 0 && li !== le) {
     const r = -(b * li) / (a * le);
     if (r > 0) {
       const z = Math.log(r) / (li - le);
       if (z > 0 && z < Hc) tg = z;
     }
   }
-  evalAt(0);
-  let fpPrev = FP;
-  let p = 0;
   let last = 0;
-  for (let piece = 0; piece < 2; piece++) {
-    const q = piece === 0 && tg > 0 ? tg : Hc;
-    evalAt(q);
-    const fpq = FP;
-    const fq = F;
-    if ((fpPrev < 0 && fpq > 0) || (fpPrev > 0 && fpq < 0)) {
-      const z = zeroOfDerivative(p, q, fpPrev, tAbs);
-      evalAt(z);
-      if (F >= 0) return rootOfF(last, z, tAbs);
-      last = z;
+  let fLast = A + D;
+  if (b === 0) {
+    // Pieces [0, tz] and [tz, Hc], f monotone on each.
+    if (tz > 0) {
+      if (a > 0) {
+        // tz is the maximum, where D·e^{−λm t} + a·E = (a/λm)·e^{−λs t}: one exponential
+        // rules most near misses out before f itself is evaluated.
+        if (A + (a / lm) * Math.exp(-le * tz) < -1e-12 * Math.abs(A)) {
+          X[OUT_T] = -1;
+          return;
+        }
+      }
+      at(tz);
+      const fz = K[R_F]!;
+      if (fz >= 0) {
+        K[S_HIMAX] = a > 0 ? 1 : 0;
+        X[OUT_T] = solve(0, tz, fLast, fz);
+        K[S_HIMAX] = 0;
+        return;
+      }
+      last = tz;
+      fLast = fz;
     }
-    if (fq >= 0) return rootOfF(last, q, tAbs);
-    last = q;
-    p = q;
-    fpPrev = fpq;
-    if (q === Hc) break;
+    at(Hc);
+    const fq = K[R_F]!;
+    if (fq >= 0) {
+      X[OUT_T] = solve(last, Hc, fLast, fq);
+      return;
+    }
+  } else {
+    at(0);
+    let fpPrev = K[R_FP]!;
+    let p = 0;
+    for (let piece = 0; piece < 2; piece++) {
+      const q = piece === 0 && tg > 0 ? tg : Hc;
+      at(q);
+      const fpq = K[R_FP]!;
+      const fq = K[R_F]!;
+      if ((fpPrev < 0 && fpq > 0) || (fpPrev > 0 && fpq < 0)) {
+        K[S_LO] = p;
+        K[S_HI] = q;
+        K[S_FLO] = fpPrev;
+        zeroOfDerivative();
+        const z = K[S_OUT]!;
+        at(z);
+        const fz = K[R_F]!;
+        if (fz >= 0) {
+          X[OUT_T] = solve(last, z, fLast, fz);
+          return;
+        }
+        last = z;
+        fLast = fz;
+      }
+      if (fq >= 0) {
+        X[OUT_T] = solve(last, q, fLast, fq);
+        return;
+      }
+      last = q;
+      fLast = fq;
+      p = q;
+      fpPrev = fpq;
+      if (q === Hc) break;
+    }
   }
   // Beyond hCap every exponential has decayed by e^−50: f ≈ A, monotone in practice.
   if (Hc < H && A > 0) {
-    evalAt(H);
-    if (F >= 0) return rootOfF(Hc, H, tAbs);
+    at(H);
+    const fH = K[R_F]!;
+    if (fH >= 0) {
+      X[OUT_T] = solve(Hc, H, fLast, fH);
+      return;
+    }
   }
-  return -1;
+  X[OUT_T] = -1;
+}
+
+function solve(lo: number, hi: number, flo: number, fhi: number): number {
+  if (lo === 0) {
+    // At t = 0 the derivatives need no exponentials.
+    const a = K[C_a]!;
+    const b = K[C_b]!;
+    const lm = K[C_lm]!;
+    const fp0 = a + b - lm * K[C_D]!;
+    K[S_FPLO] = fp0;
+    K[S_FPPLO] = -lm * fp0 - a * K[C_le]! - b * K[C_li]!;
+  } else {
+    K[S_FPLO] = NaN;
+    K[S_FPPLO] = NaN;
+  }
+  K[S_LO] = lo;
+  K[S_HI] = hi;
+  K[S_FLO] = flo;
+  K[S_FHI] = fhi;
+  rootOfF();
+  return K[S_OUT]!;
 }

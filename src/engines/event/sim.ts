@@ -2,13 +2,19 @@
  * The event engine's simulation: exact, event-driven integration of iaf_psc_exp
  * networks with spike sources and stimuli.
  *
- * Layout: every iaf_psc_exp neuron of every population has a global index g into
- * flat typed arrays (parameters, derived constants, state at its last update time
- * tl[g]). Spike sources have their own global index space.
+ * Layout (flat typed arrays, no per-event allocation): every iaf_psc_exp neuron of
+ * every population has a global index g. Its state (v, currents, time of the
+ * stored state, refractory end, V∞, prediction version and time) is one 8-double
+ * record (one cache line); its parameters and derived constants are a row shared
+ * by the whole population when the parameters are uniform (else one row per
+ * neuron). Spike sources have their own index space. In the per-event path
+ * doubles do not cross function boundaries as arguments or results (V8 boxes
+ * them when a call is not inlined): the event time and weight travel in `reg`,
+ * results in typed arrays.
  *
  * Event queues (all keyed by exact time):
- *   - Poisson stimulus streams: one heap entry per (stimulus, target), keyed by the
- *     stream's next input time (drawn exactly as the clock engine draws it);
+ *   - Poisson stimulus streams: a calendar queue of (stimulus, target) streams,
+ *     each keyed by its next input time, drawn exactly as the clock engine draws it;
  *   - predicted spikes: heap of (time, neuron, version); a new input bumps the
  *     neuron's version, which lazily invalidates its pending prediction;
  *   - spike sources: one heap entry per source neuron;
@@ -19,20 +25,22 @@
  *   - ticks: trace samples (taken before any event at the same time) and progress.
  * Ties across queues are broken in the fixed order tick, spike, current change,
  * spike_times, source, FIFOs (projection order), per-synapse deliveries, Poisson
- * stimuli; within a heap by (time, id). Everything is deterministic.
+ * stimuli; within a queue by (time, id). Everything is deterministic.
  *
  * After each change of a neuron's state the engine asks whether its free
  * trajectory reaches threshold before the end of the run: first a cheap bound
  * (max(v, V∞) + positive currents × peak PSP < θ ⇒ never), then the exact search
- * of lif.ts. Stimulus inputs, which dominate sparse low-rate networks, are run in
- * a tight inner loop until the earliest event of any other queue.
+ * of lif.ts. Poisson inputs, which dominate sparse low-rate networks, and
+ * per-synapse deliveries run in tight inner loops up to the earliest event of the
+ * other queues.
  */
 import { UnsupportedError } from '../../errors.js';
+import { hashString } from '../../util/rng.js';
 import { resolveTargets, valueAt, type ResolvedNetwork } from '../../ir/validate.js';
 import { INTERNAL_UNIT } from '../../units.js';
 import type { PopulationRate, SimulationOutput, SpikeTrains, StateTrace } from '../types.js';
-import { TimeFifo, TimeHeap } from './heap.js';
-import { firstCrossing, psc21Max, pscResponse } from './lif.js';
+import { CalendarQueue, TimeFifo, TimeHeap } from './heap.js';
+import { ARG_A, ARG_a, ARG_b, ARG_D, ARG_H, ARG_HCAP, ARG_LE, ARG_LI, ARG_LM, ARG_T0, CROSSING, firstCrossing, OUT_T, psc21Max, pscResponse } from './lif.js';
 import { StreamSet } from './streams.js';
 
 class F64List {
@@ -109,6 +117,74 @@ export interface EventRunResult {
   loopMs: number;
 }
 
+// Neuron state record (NS doubles per neuron, one cache line): all an input
+// event writes.
+const V = 0; // membrane potential at TL (mV)
+const IE = 1; // isyn_exc at TL (nA)
+const II = 2; // isyn_inh at TL (nA)
+const TL = 3; // time of the stored state (ms)
+const REF = 4; // end of the refractory period (ms)
+const VINF = 5; // V∞ = v_rest + (i_offset + I_stim)·tau_m/cm
+const VER = 6; // version of the pending prediction
+const PRED = 7; // predicted spike time, Infinity when none
+const NS = 8;
+// Parameter row (NP doubles): one row shared by all neurons of a population with
+// uniform parameters (so it stays in cache), else one row per neuron.
+const LM = 0; // 1/tau_m
+const LE = 1; // 1/tau_syn_E
+const DE = 2; // 1/tau_syn_E − 1/tau_m
+const LI = 3; // 1/tau_syn_I (the very same double as LE when the taus are equal)
+const ICM = 4; // 1/cm
+const VTH = 5; // v_thresh
+const PMAXE = 6; // peak PSP of a unit excitatory current (bound)
+const DI = 7; // 1/tau_syn_I − 1/tau_m
+const PMAXI = 8;
+const VRESET = 9;
+const TREF = 10;
+const HCAP = 11; // ~50 · max tau: beyond it every exponential is negligible
+const VINF0 = 12; // v_rest + i_offset·tau_m/cm
+const RM = 13; // tau_m/cm
+const NP = 16;
+
+/** Each CSR row's synapses reordered by delay (stable), with their targets and weights. */
+function sortRowsByDelay(rowPtr: Uint32Array, d0: Float64Array, targets: Uint32Array, W: Float64Array | null) {
+  const n = d0.length;
+  const perm = new Uint32Array(n);
+  for (let k = 0; k < n; k++) perm[k] = k;
+  for (let i = 0; i + 1 < rowPtr.length; i++) {
+    const a = rowPtr[i]!;
+    const b = rowPtr[i + 1]!;
+    if (b - a <= 32) {
+      for (let k = a + 1; k < b; k++) {
+        const x = perm[k]!;
+        const dx = d0[x]!;
+        let m = k;
+        while (m > a && d0[perm[m - 1]!]! > dx) {
+          perm[m] = perm[m - 1]!;
+          m--;
+        }
+        perm[m] = x;
+      }
+    } else perm.subarray(a, b).sort((x, y) => d0[x]! - d0[y]! || x - y);
+  }
+  const D = new Float64Array(n);
+  const t2 = new Uint32Array(n);
+  const w2 = W ? new Float64Array(n) : null;
+  for (let k = 0; k < n; k++) {
+    const from = perm[k]!;
+    D[k] = d0[from]!;
+    t2[k] = targets[from]!;
+    if (w2) w2[k] = W![from]!;
+  }
+  return { D, targets: t2, W: w2 };
+}
+
+function allEqual(a: Float64Array): boolean {
+  const x = a[0];
+  for (let k = 1; k < a.length; k++) if (a[k] !== x) return false;
+  return true;
+}
+
 /** Receptor code: 0 adds to isyn_exc, 1 to isyn_inh. */
 function receptorCode(net: ResolvedNetwork, population: string, receptor: string): number {
   const m = net.byLabel.get(population)!.model;
@@ -137,29 +213,16 @@ export function runEventSimulation(net: ResolvedNetwork, onProgress?: (fraction:
     return { label: rp.label, size: rp.size, kind, offset, out: [], recT: new F64List(), recI: new U32List(), count: 0, rateCounts: new Float64Array(0) };
   });
 
-  const lm = new Float64Array(N);
-  const le = new Float64Array(N);
-  const li = new Float64Array(N);
-  const dE = new Float64Array(N);
-  const dI = new Float64Array(N);
-  const same = new Uint8Array(N);
-  const R = new Float64Array(N);
-  const invCm = new Float64Array(N);
-  const vInfBase = new Float64Array(N);
-  const vReset = new Float64Array(N);
-  const vTh = new Float64Array(N);
-  const tRef = new Float64Array(N);
-  const pmaxE = new Float64Array(N);
-  const pmaxI = new Float64Array(N);
-  const hCap = new Float64Array(N);
-  const v = new Float64Array(N);
-  const ie = new Float64Array(N);
-  const ii = new Float64Array(N);
-  const tl = new Float64Array(N);
-  const refEnd = new Float64Array(N).fill(-Infinity);
-  const istim = new Float64Array(N);
-  const ver = new Int32Array(N);
-  const pred = new Float64Array(N).fill(Infinity);
+  // Neuron state: one NS-double record per neuron (one cache line); parameters
+  // through pidx into rows of np; the summed DC/step current in istim.
+  const ns = new Float64Array(Math.max(1, N * NS));
+  const istim = new Float64Array(Math.max(1, N));
+  const pidx = new Int32Array(Math.max(1, N));
+  let rows = 0;
+  for (const rp of net.populations) {
+    if (rp.model.kind === 'neuron') rows += Object.values(rp.params).every((x) => typeof x === 'number') ? 1 : rp.size;
+  }
+  const np = new Float64Array(Math.max(1, rows * NP));
   const popOfNeuron = new Int32Array(N);
   const popOfSource = new Int32Array(S);
 
@@ -172,36 +235,50 @@ export function runEventSimulation(net: ResolvedNetwork, onProgress?: (fraction:
   const srcCursor = new Int32Array(S);
   const src = new TimeHeap(Math.max(4, S));
 
+  let nextRow = 0;
   net.populations.forEach((rp, p) => {
     const info = pops[p]!;
     if (info.kind === 'neuron') {
       const P = rp.params;
       const I0 = rp.initial;
+      const uniform = Object.values(P).every((x) => typeof x === 'number');
+      let row = 0;
       for (let i = 0; i < rp.size; i++) {
         const g = info.offset + i;
         popOfNeuron[g] = p;
-        const cm = valueAt(P.cm!, i);
-        const tauM = valueAt(P.tau_m!, i);
-        const tauE = valueAt(P.tau_syn_E!, i);
-        const tauI = valueAt(P.tau_syn_I!, i);
-        lm[g] = 1 / tauM;
-        le[g] = 1 / tauE;
-        li[g] = 1 / tauI;
-        dE[g] = le[g]! - lm[g]!;
-        dI[g] = li[g]! - lm[g]!;
-        same[g] = tauE === tauI ? 1 : 0;
-        R[g] = tauM / cm;
-        invCm[g] = 1 / cm;
-        vInfBase[g] = valueAt(P.v_rest!, i) + valueAt(P.i_offset!, i) * R[g]!;
-        vReset[g] = valueAt(P.v_reset!, i);
-        vTh[g] = valueAt(P.v_thresh!, i);
-        tRef[g] = valueAt(P.tau_refrac!, i);
-        pmaxE[g] = psc21Max(tauM, tauE, cm);
-        pmaxI[g] = psc21Max(tauM, tauI, cm);
-        hCap[g] = 50 * Math.max(tauM, tauE, tauI);
-        v[g] = valueAt(I0.v!, i);
-        ie[g] = valueAt(I0.isyn_exc!, i);
-        ii[g] = valueAt(I0.isyn_inh!, i);
+        const o = g * NS;
+        if (i === 0 || !uniform) {
+          const cm = valueAt(P.cm!, i);
+          const tauM = valueAt(P.tau_m!, i);
+          const tauE = valueAt(P.tau_syn_E!, i);
+          const tauI = valueAt(P.tau_syn_I!, i);
+          row = nextRow++;
+          const r = row * NP;
+          const R = tauM / cm;
+          np[r + LM] = 1 / tauM;
+          np[r + LE] = 1 / tauE;
+          np[r + LI] = tauE === tauI ? np[r + LE]! : 1 / tauI;
+          np[r + DE] = np[r + LE]! - np[r + LM]!;
+          np[r + DI] = np[r + LI]! - np[r + LM]!;
+          np[r + RM] = R;
+          np[r + ICM] = 1 / cm;
+          np[r + VINF0] = valueAt(P.v_rest!, i) + valueAt(P.i_offset!, i) * R;
+          np[r + VRESET] = valueAt(P.v_reset!, i);
+          np[r + VTH] = valueAt(P.v_thresh!, i);
+          np[r + TREF] = valueAt(P.tau_refrac!, i);
+          np[r + PMAXE] = psc21Max(tauM, tauE, cm);
+          np[r + PMAXI] = psc21Max(tauM, tauI, cm);
+          np[r + HCAP] = 50 * Math.max(tauM, tauE, tauI);
+        }
+        pidx[g] = row;
+        ns[o + VINF] = np[row * NP + VINF0]!;
+        ns[o + V] = valueAt(I0.v!, i);
+        ns[o + IE] = valueAt(I0.isyn_exc!, i);
+        ns[o + II] = valueAt(I0.isyn_inh!, i);
+        ns[o + TL] = 0;
+        ns[o + REF] = -Infinity;
+        ns[o + VER] = 0;
+        ns[o + PRED] = Infinity;
       }
     } else if (info.kind === 'poisson') {
       for (let j = 0; j < rp.size; j++) {
@@ -241,26 +318,13 @@ export function runEventSimulation(net: ResolvedNetwork, onProgress?: (fraction:
     const d0 = proj.delay;
     if (typeof d0 === 'number') delay = d0;
     else if (d0.length === 0) delay = 1;
-    else if (d0.every((d) => d === d0[0])) delay = d0[0]!;
+    else if (allEqual(d0)) delay = d0[0]!;
     else {
       // Rows sorted by delay (stable), so a spike visits its synapses in arrival order.
-      const n = d0.length;
-      D = new Float64Array(n);
-      const t2 = new Uint32Array(n);
-      const w2 = W ? new Float64Array(n) : null;
-      const rp = proj.rowPtr;
-      for (let i = 0; i + 1 < rp.length; i++) {
-        const a = rp[i]!;
-        const b = rp[i + 1]!;
-        const order = Array.from({ length: b - a }, (_, x) => a + x).sort((x, y) => d0[x]! - d0[y]! || x - y);
-        order.forEach((from, x) => {
-          D![a + x] = d0[from]!;
-          t2[a + x] = targets[from]!;
-          if (w2) w2[a + x] = W![from]!;
-        });
-      }
-      targets = t2;
-      W = w2;
+      const sorted = sortRowsByDelay(proj.rowPtr, d0, targets, W);
+      D = sorted.D;
+      targets = sorted.targets;
+      W = sorted.W;
     }
     return {
       label: proj.label,
@@ -328,7 +392,8 @@ export function runEventSimulation(net: ResolvedNetwork, onProgress?: (fraction:
   // Poisson stimulus streams.
   const qTargetL: number[] = [];
   const qStimL: number[] = [];
-  const streamSeeds: { label: string; index: number }[] = [];
+  const qIndexL: number[] = [];
+  const sLabelHash: number[] = [];
   const sW: number[] = [];
   const sRec: number[] = [];
   const sMean: number[] = [];
@@ -362,12 +427,13 @@ export function runEventSimulation(net: ResolvedNetwork, onProgress?: (fraction:
       sMean.push(mean);
       sStop.push(s.stop);
       sStart.push(s.start);
+      sLabelHash.push(hashString(s.label));
       if (mean === Infinity) continue;
       for (let x = 0; x < idx.length; x++) {
         // Same stream and draws as the clock engine (loop.ts): first start + Exp(mean).
         qTargetL.push(global[x]!);
         qStimL.push(k);
-        streamSeeds.push({ label: s.label, index: idx[x]! });
+        qIndexL.push(idx[x]!);
       }
     }
   }
@@ -393,12 +459,22 @@ export function runEventSimulation(net: ResolvedNetwork, onProgress?: (fraction:
   const stimStop = Float64Array.from(sStop);
   const stimStart = Float64Array.from(sStart);
   const rngs = new StreamSet(qTarget.length);
-  const stim = new TimeHeap(Math.max(4, qTarget.length));
+  const purposeHash = hashString('poisson-stimulus');
+  // Calendar queue sized for ~4 inputs per bucket, its ring spanning 8 mean intervals.
+  let totalRate = 0;
+  let maxMean = 0;
   for (let q = 0; q < qTarget.length; q++) {
-    rngs.seed(q, seed, 'poisson-stimulus', streamSeeds[q]!.label, streamSeeds[q]!.index);
+    const m = stimMean[qStim[q]!]!;
+    totalRate += 1 / m;
+    if (m > maxMean) maxMean = m;
+  }
+  const width = totalRate > 0 ? 4 / totalRate : 1;
+  const stim = new CalendarQueue(qTarget.length, width, Math.max(width, Math.min(T, 8 * maxMean)));
+  for (let q = 0; q < qTarget.length; q++) {
     const s = qStim[q]!;
+    rngs.seedHashed(q, seed, purposeHash, sLabelHash[s]!, qIndexL[q]!);
     const t = stimStart[s]! + rngs.exponential(q, stimMean[s]!);
-    if (t < stimStop[s]! && t < T) stim.push(t, q);
+    if (t < stimStop[s]! && t < T) stim.insert(q, t);
   }
 
   // ------------------------------------------------------------ recordings
@@ -444,130 +520,174 @@ export function runEventSimulation(net: ResolvedNetwork, onProgress?: (fraction:
   });
 
   // ------------------------------------------------------------ neuron dynamics
-  const spk = new TimeHeap(256);
-  // Scratch for evolve(): v, isyn_exc, isyn_inh (a typed array: no boxed doubles).
+  // Per-event doubles cross function boundaries through typed arrays rather than
+  // as arguments or return values (V8 boxes those when a call is not inlined):
+  //   reg[NOW] the time of the event being processed, reg[WGT] the weight of an
+  //   input; sc[0..2] v, isyn_exc, isyn_inh computed by evolve(); the record's
+  //   PRED the neuron's predicted spike time.
+  const NOW = 0;
+  const WGT = 1;
+  const reg = new Float64Array(2);
   const sc = new Float64Array(3);
+  const spk = new TimeHeap(256);
+  const spkCompactAt = 4 * N + 1024;
+  const isCurrent = (g: number, version: number) => (ns[g * NS + VER]! | 0) === version;
+  const X = CROSSING;
 
-  /** State of neuron g at time t ≥ tl[g] (no input in between) into sc. */
-  function evolve(g: number, t: number): void {
-    const t0 = tl[g]!;
+  /**
+   * State (v, isyn_exc, isyn_inh) of neuron g at time reg[NOW] ≥ its TL, with no
+   * input in between, written to out[oo..oo+2] (the record itself, or scratch).
+   */
+  function evolve(g: number, out: Float64Array, oo: number): void {
+    const o = g * NS;
+    const pr = pidx[g]! * NP;
+    const t = reg[NOW]!;
+    const t0 = ns[o + TL]!;
     let h = t - t0;
-    let e = ie[g]!;
-    let i = ii[g]!;
-    let u = v[g]!;
-    const re = refEnd[g]!;
+    let e = ns[o + IE]!;
+    let i = ns[o + II]!;
+    let u = ns[o + V]!;
+    const le = np[pr + LE]!;
+    const li = np[pr + LI]!;
+    const re = ns[o + REF]!;
     if (re > t0) {
       // Refractory: v is held at v_reset, the currents decay.
       const hr = t <= re ? h : re - t0;
-      const ee = Math.exp(-hr * le[g]!);
+      const ee = Math.exp(-hr * le);
       e *= ee;
-      i *= same[g] === 1 ? ee : Math.exp(-hr * li[g]!);
-      u = vReset[g]!;
-      if (t <= re) {
-        sc[0] = u;
-        sc[1] = e;
-        sc[2] = i;
-        return;
-      }
-      h = t - re;
+      i *= li === le ? ee : Math.exp(-hr * li);
+      u = np[pr + VRESET]!;
+      h = t <= re ? 0 : t - re;
     }
     if (h > 0) {
-      const lmg = lm[g]!;
-      const em = Math.exp(-h * lmg);
-      const ee = Math.exp(-h * le[g]!);
-      const E = pscResponse(dE[g]!, h, em, ee);
-      const vinf = vInfBase[g]! + istim[g]! * R[g]!;
-      if (same[g] === 1) {
-        u = vinf + (u - vinf) * em + (e + i) * E * invCm[g]!;
+      const em = Math.exp(-h * np[pr + LM]!);
+      const ee = Math.exp(-h * le);
+      const E = pscResponse(np[pr + DE]!, h, em, ee);
+      const vinf = ns[o + VINF]!;
+      if (li === le) {
+        u = vinf + (u - vinf) * em + (e + i) * E * np[pr + ICM]!;
         e *= ee;
         i *= ee;
       } else {
-        const ei = Math.exp(-h * li[g]!);
-        const I = pscResponse(dI[g]!, h, em, ei);
-        u = vinf + (u - vinf) * em + (e * E + i * I) * invCm[g]!;
+        const ei = Math.exp(-h * li);
+        const I = pscResponse(np[pr + DI]!, h, em, ei);
+        u = vinf + (u - vinf) * em + (e * E + i * I) * np[pr + ICM]!;
         e *= ee;
         i *= ei;
       }
     }
-    sc[0] = u;
-    sc[1] = e;
-    sc[2] = i;
+    // Currents that have decayed away become exactly 0, never subnormal (slow on x86);
+    // the model lists them in `decaysToZero`.
+    if (e < 1e-200 && e > -1e-200) e = 0;
+    if (i < 1e-200 && i > -1e-200) i = 0;
+    out[oo] = u;
+    out[oo + 1] = e;
+    out[oo + 2] = i;
   }
 
-  function advance(g: number, t: number): void {
-    if (t > tl[g]!) {
-      evolve(g, t);
-      v[g] = sc[0]!;
-      ie[g] = sc[1]!;
-      ii[g] = sc[2]!;
-      tl[g] = t;
+  /** Brings neuron g's stored state to reg[NOW]. */
+  function advance(g: number): void {
+    const o = g * NS;
+    if (reg[NOW]! > ns[o + TL]!) {
+      evolve(g, ns, o);
+      ns[o + TL] = reg[NOW]!;
     }
   }
 
   /**
-   * Predicts neuron g's next spike from its state at t0 (= tl[g]) assuming no
-   * further input, schedules it (current version) and returns its time, or Infinity.
+   * Predicts neuron g's next spike from its state at reg[NOW] (= its TL) assuming
+   * no further input; schedules it under the current version and sets its PRED
+   * (Infinity when there is none before the end of the run).
    */
-  function predict(g: number, t0: number): number {
-    const re = refEnd[g]!;
+  function predict(g: number): void {
+    const o = g * NS;
+    const pr = pidx[g]! * NP;
+    const t0 = reg[NOW]!;
+    const re = ns[o + REF]!;
     const refr = re > t0;
-    const vs = refr ? vReset[g]! : v[g]!;
-    const vinf = vInfBase[g]! + istim[g]! * R[g]!;
-    const th = vTh[g]!;
-    let e = ie[g]!;
-    let i = ii[g]!;
-    const sm = same[g] === 1;
+    const vs = refr ? np[pr + VRESET]! : ns[o + V]!;
+    const vinf = ns[o + VINF]!;
+    const th = np[pr + VTH]!;
+    let e = ns[o + IE]!;
+    let i = ns[o + II]!;
+    const le = np[pr + LE]!;
+    const li = np[pr + LI]!;
+    const sm = li === le;
     let ub = vs > vinf ? vs : vinf;
     if (sm) {
       const c = e + i;
-      if (c > 0) ub += c * pmaxE[g]!;
+      if (c > 0) ub += c * np[pr + PMAXE]!;
     } else {
-      if (e > 0) ub += e * pmaxE[g]!;
-      if (i > 0) ub += i * pmaxI[g]!;
+      if (e > 0) ub += e * np[pr + PMAXE]!;
+      if (i > 0) ub += i * np[pr + PMAXI]!;
     }
     if (ub < th) {
-      pred[g] = Infinity;
-      return Infinity;
+      ns[o + PRED] = Infinity;
+      return;
     }
     let s0 = t0;
     if (refr) {
       s0 = re;
       const h = re - t0;
-      const ee = Math.exp(-h * le[g]!);
+      const ee = Math.exp(-h * le);
       e *= ee;
-      i *= sm ? ee : Math.exp(-h * li[g]!);
+      i *= sm ? ee : Math.exp(-h * li);
     }
     const H = T - s0;
-    const c = invCm[g]!;
-    const x = H > 0 ? firstCrossing(vinf - th, vs - vinf, sm ? (e + i) * c : e * c, sm ? 0 : i * c, lm[g]!, le[g]!, li[g]!, H, hCap[g]!, s0) : -1;
+    if (!(H > 0)) {
+      ns[o + PRED] = Infinity;
+      return;
+    }
+    const c = np[pr + ICM]!;
+    X[ARG_A] = vinf - th;
+    X[ARG_D] = vs - vinf;
+    // One synaptic exponential when the taus are equal or a current is zero
+    // (the analytic case of firstCrossing): pass it as the first.
+    const onlyI = !sm && e === 0;
+    X[ARG_a] = sm ? (e + i) * c : onlyI ? i * c : e * c;
+    X[ARG_b] = sm || onlyI ? 0 : i * c;
+    X[ARG_LM] = np[pr + LM]!;
+    X[ARG_LE] = onlyI ? li : le;
+    X[ARG_LI] = li;
+    X[ARG_H] = H;
+    X[ARG_HCAP] = np[pr + HCAP]!;
+    X[ARG_T0] = s0;
+    firstCrossing();
+    const x = X[OUT_T]!;
     const ts = s0 + x;
     if (x < 0 || !(ts < T)) {
-      pred[g] = Infinity;
-      return Infinity;
+      ns[o + PRED] = Infinity;
+      return;
     }
-    spk.push(ts, g, ver[g]!);
-    pred[g] = ts;
-    return ts;
+    spk.push(ts, g, ns[o + VER]! | 0);
+    ns[o + PRED] = ts;
+    // Invalidated predictions wait in the heap until their time; drop them when
+    // they outnumber the neurons (mean-driven networks re-predict on every input).
+    if (spk.size > spkCompactAt) spk.compact(isCurrent);
   }
 
-  /** Input of weight w to receptor rec of neuron g at time t; returns the new prediction. */
-  function input(g: number, t: number, w: number, rec: number): number {
-    advance(g, t);
-    if (rec === 0) ie[g] = ie[g]! + w;
+  /** Input of weight reg[WGT] to receptor rec of neuron g at reg[NOW]; updates its PRED. */
+  function input(g: number, rec: number): void {
+    advance(g);
+    const o = g * NS;
+    const w = reg[WGT]!;
+    if (rec === 0) ns[o + IE] = ns[o + IE]! + w;
     else {
-      ii[g] = ii[g]! + w;
+      ns[o + II] = ns[o + II]! + w;
       // A non-positive current only lowers the free trajectory: no prediction, still none.
-      if (w <= 0 && pred[g] === Infinity) return Infinity;
+      if (w <= 0 && ns[o + PRED] === Infinity) return;
     }
-    ver[g] = ver[g]! + 1;
-    return predict(g, t);
+    ns[o + VER] = ns[o + VER]! + 1;
+    predict(g);
   }
 
   // ------------------------------------------------------------ spikes out
   let synEvents = 0;
   let stimEvents = 0;
 
-  function emit(p: number, j: number, t: number): void {
+  /** Spike of neuron j of population p at reg[NOW]: record, count, send. */
+  function emit(p: number, j: number): void {
+    const t = reg[NOW]!;
     const info = pops[p]!;
     info.count++;
     if (info.mask !== undefined && info.mask[j] === 1) {
@@ -601,10 +721,11 @@ export function runEventSimulation(net: ResolvedNetwork, onProgress?: (fraction:
 
   // ------------------------------------------------------------ ticks (samples, progress)
   const progressStep = T > 0 ? T / 100 : Infinity;
-  let nextProgress = progressStep;
+  // nextProgress lives in a typed array too (a captured, reassigned double would be boxed).
+  const prog = new Float64Array([progressStep]);
   function nextTick(): number {
     let t = T;
-    if (onProgress && nextProgress < t) t = nextProgress;
+    if (onProgress && prog[0]! < t) t = prog[0]!;
     for (let r = 0; r < traces.length; r++) {
       const tr = traces[r]!;
       if (tr.s < tr.nSamples) {
@@ -614,7 +735,9 @@ export function runEventSimulation(net: ResolvedNetwork, onProgress?: (fraction:
     }
     return t;
   }
-  function doTick(t: number): void {
+  /** Trace samples and progress due at reg[NOW] (before any event at that time). */
+  function doTick(): void {
+    const t = reg[NOW]!;
     for (let r = 0; r < traces.length; r++) {
       const tr = traces[r]!;
       if (tr.s >= tr.nSamples || tr.s * tr.iv * dt !== t) continue;
@@ -622,26 +745,24 @@ export function runEventSimulation(net: ResolvedNetwork, onProgress?: (fraction:
       const base = tr.s * n;
       for (let k = 0; k < n; k++) {
         const g = tr.offset + tr.indices[k]!;
-        evolve(g, t > tl[g]! ? t : tl[g]!);
-        for (let x = 0; x < tr.vars.length; x++) {
-          const code = tr.vars[x]!;
-          tr.outs[x]!.data[base + k] = sc[code]!;
-        }
+        evolve(g, sc, 0);
+        for (let x = 0; x < tr.vars.length; x++) tr.outs[x]!.data[base + k] = sc[tr.vars[x]!]!;
       }
       tr.s++;
     }
-    if (onProgress && t >= nextProgress) {
+    if (onProgress && t >= prog[0]!) {
       onProgress(Math.min(1, t / T));
-      while (nextProgress <= t) nextProgress += progressStep;
+      while (prog[0]! <= t) prog[0] = prog[0]! + progressStep;
     }
   }
 
   // ------------------------------------------------------------ main loop
   const tLoop = performance.now();
-  for (let g = 0; g < N; g++) predict(g, 0);
+  reg[NOW] = 0;
+  for (let g = 0; g < N; g++) predict(g);
   let tick = nextTick();
   for (;;) {
-    while (spk.size > 0 && spk.aux[0] !== ver[spk.val[0]!]) spk.pop();
+    while (spk.size > 0 && spk.aux[0] !== (ns[spk.val[0]! * NS + VER]! | 0)) spk.pop();
     let best = tick;
     let which = 0;
     let sel = 0;
@@ -674,45 +795,54 @@ export function runEventSimulation(net: ResolvedNetwork, onProgress?: (fraction:
         sel = f;
       }
     }
+    // The earliest event of the other queues, which bounds a batch of deliveries.
+    const others = best;
     x = syn.size > 0 ? syn.key[0]! : Infinity;
     if (x < best) {
       best = x;
       which = 6;
     }
     // Poisson stimulus inputs, in a tight loop up to the earliest other event.
-    if (stim.size > 0 && stim.key[0]! < best) {
+    if ((stim.pos < stim.len || stim.refill()) && stim.batchT[stim.pos]! < best) {
       let limit = best;
       do {
-        const t = stim.key[0]!;
-        const q = stim.val[0]!;
+        const t = stim.batchT[stim.pos]!;
+        const q = stim.batchQ[stim.pos]!;
+        stim.pos++;
         const s = qStim[q]!;
-        const ts = input(qTarget[q]!, t, stimW[s]!, stimRec[s]!);
+        const g = qTarget[q]!;
+        reg[NOW] = t;
+        reg[WGT] = stimW[s]!;
+        input(g, stimRec[s]!);
+        const ts = ns[g * NS + PRED]!;
         if (ts < limit) limit = ts;
         stimEvents++;
         const nt = t + rngs.exponential(q, stimMean[s]!);
-        if (nt >= stimStop[s]! || nt >= T) stim.pop();
-        else stim.replaceTop(nt, q);
-      } while (stim.size > 0 && stim.key[0]! < limit);
+        if (nt < stimStop[s]! && nt < T) stim.insert(q, nt);
+      } while ((stim.pos < stim.len || stim.refill()) && stim.batchT[stim.pos]! < limit);
       continue;
     }
+    reg[NOW] = best;
     switch (which) {
       case 0: {
         if (best >= T) break;
-        doTick(best);
+        doTick();
         tick = nextTick();
         continue;
       }
       case 1: {
         const g = spk.val[0]!;
         spk.pop();
-        advance(g, best);
-        v[g] = vReset[g]!;
-        refEnd[g] = best + tRef[g]!;
-        ver[g] = ver[g]! + 1;
-        pred[g] = Infinity;
+        advance(g);
+        const o = g * NS;
+        const pr = pidx[g]! * NP;
+        ns[o + V] = np[pr + VRESET]!;
+        ns[o + REF] = best + np[pr + TREF]!;
+        ns[o + VER] = ns[o + VER]! + 1;
+        ns[o + PRED] = Infinity;
         const p = popOfNeuron[g]!;
-        emit(p, g - pops[p]!.offset, best);
-        predict(g, best);
+        emit(p, g - pops[p]!.offset);
+        predict(g);
         continue;
       }
       case 2: {
@@ -722,11 +852,14 @@ export function runEventSimulation(net: ResolvedNetwork, onProgress?: (fraction:
         const tg = ccTargets[k]!;
         for (let y = 0; y < tg.length; y++) {
           const g = tg[y]!;
-          advance(g, best);
+          advance(g);
+          const o = g * NS;
+          const pr = pidx[g]! * NP;
           istim[g] = istim[g]! + delta;
-          if (delta <= 0 && pred[g] === Infinity) continue;
-          ver[g] = ver[g]! + 1;
-          predict(g, best);
+          ns[o + VINF] = np[pr + VINF0]! + istim[g]! * np[pr + RM]!;
+          if (delta <= 0 && ns[o + PRED] === Infinity) continue;
+          ns[o + VER] = ns[o + VER]! + 1;
+          predict(g);
         }
         continue;
       }
@@ -734,16 +867,16 @@ export function runEventSimulation(net: ResolvedNetwork, onProgress?: (fraction:
         const k = stStim[stPos]!;
         stPos++;
         const tg = stTargets[k]!;
-        const w = stW[k]!;
+        reg[WGT] = stW[k]!;
         const rec = stRec[k]!;
-        for (let y = 0; y < tg.length; y++) input(tg[y]!, best, w, rec);
+        for (let y = 0; y < tg.length; y++) input(tg[y]!, rec);
         stimEvents += tg.length;
         continue;
       }
       case 4: {
         const sid = src.val[0]!;
         const p = popOfSource[sid]!;
-        emit(p, sid - pops[p]!.offset, best);
+        emit(p, sid - pops[p]!.offset);
         let nt: number;
         if (srcIsPoisson[sid] === 1) {
           nt = best + srcRng.exponential(sid, srcMean[sid]!);
@@ -769,30 +902,52 @@ export function runEventSimulation(net: ResolvedNetwork, onProgress?: (fraction:
         const rec = pj.rec;
         const W = pj.W;
         if (W === null) {
-          const w = pj.w;
-          for (let k = a; k < e; k++) input(off + tg[k]!, best, w, rec);
+          reg[WGT] = pj.w;
+          for (let k = a; k < e; k++) input(off + tg[k]!, rec);
         } else {
-          for (let k = a; k < e; k++) input(off + tg[k]!, best, W[k]!, rec);
+          for (let k = a; k < e; k++) {
+            reg[WGT] = W[k]!;
+            input(off + tg[k]!, rec);
+          }
         }
         continue;
       }
       case 6: {
-        const slot = syn.val[0]!;
-        const pj = projs[slotProj[slot]!]!;
-        const D = pj.D!;
-        const e = slotEnd[slot]!;
-        const tsp = slotT[slot]!;
-        let k = slotK[slot]!;
-        do {
-          input(pj.postOffset + pj.targets[k]!, best, pj.W === null ? pj.w : pj.W[k]!, pj.rec);
-          k++;
-        } while (k < e && tsp + D[k]! === best);
-        if (k < e) {
-          slotK[slot] = k;
-          syn.replaceTop(tsp + D[k]!, slot);
-        } else {
-          syn.pop();
-          freeSlots[nFree++] = slot;
+        // Per-synapse delays: deliver in time order up to the earliest other event
+        // (or a spike that a delivery predicts before it).
+        let limit = others;
+        if ((stim.pos < stim.len || stim.refill()) && stim.batchT[stim.pos]! < limit) limit = stim.batchT[stim.pos]!;
+        let t = best;
+        for (;;) {
+          reg[NOW] = t;
+          const slot = syn.val[0]!;
+          const pj = projs[slotProj[slot]!]!;
+          const D = pj.D!;
+          const e = slotEnd[slot]!;
+          const tsp = slotT[slot]!;
+          const W = pj.W;
+          const off = pj.postOffset;
+          const tg = pj.targets;
+          const rec = pj.rec;
+          let k = slotK[slot]!;
+          do {
+            reg[WGT] = W === null ? pj.w : W[k]!;
+            const g = off + tg[k]!;
+            input(g, rec);
+            const ts = ns[g * NS + PRED]!;
+            if (ts < limit) limit = ts;
+            k++;
+          } while (k < e && tsp + D[k]! === t);
+          if (k < e) {
+            slotK[slot] = k;
+            syn.replaceTop(tsp + D[k]!, slot);
+          } else {
+            syn.pop();
+            freeSlots[nFree++] = slot;
+          }
+          if (syn.size === 0) break;
+          t = syn.key[0]!;
+          if (!(t < limit)) break;
         }
         continue;
       }

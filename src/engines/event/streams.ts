@@ -20,7 +20,12 @@ export class StreamSet {
 
   /** Seeds stream q as `Rng.stream(seed, purpose, label, index)` does. */
   seed(q: number, seed: number, purpose: string, label: string, index: number): void {
-    let s = streamKey(seed, hashString(purpose), hashString(label), index) >>> 0;
+    this.seedHashed(q, seed, hashString(purpose), hashString(label), index);
+  }
+
+  /** `seed` with the purpose and label already hashed (`hashString`). */
+  seedHashed(q: number, seed: number, purposeHash: number, labelHash: number, index: number): void {
+    let s = streamKey(seed, purposeHash, labelHash, index) >>> 0;
     const st = this.state;
     for (let w = 0; w < 4; w++) {
       s = (s + 0x9e3779b9) >>> 0;
@@ -56,10 +61,43 @@ export class StreamSet {
     return result;
   }
 
-  /** Exponential with the given mean: −mean·ln(1 − U), U uniform in [0, 1) with 53 bits (as `Rng.exponential`). */
+  /**
+   * Exponential with the given mean: −mean·ln(1 − U), U uniform in [0, 1) with 53
+   * bits from two outputs (as `Rng.exponential`). The two generator steps are
+   * written out in int32 arithmetic, so no intermediate leaves the small-integer
+   * range that V8 keeps unboxed.
+   */
   exponential(q: number, mean: number): number {
-    const hi = this.nextU32(q) >>> 5;
-    const lo = this.nextU32(q) >>> 6;
+    const st = this.state;
+    const o = 4 * q;
+    let a = st[o]!;
+    let b = st[o + 1]!;
+    let c = st[o + 2]!;
+    let d = st[o + 3]!;
+    // Output 1 (its top 27 bits).
+    let m = Math.imul(b, 5);
+    const hi = Math.imul((m << 7) | (m >>> 25), 9) >>> 5;
+    let t = b << 9;
+    c ^= a;
+    d ^= b;
+    b ^= c;
+    a ^= d;
+    c ^= t;
+    d = (d << 11) | (d >>> 21);
+    // Output 2 (its top 26 bits).
+    m = Math.imul(b, 5);
+    const lo = Math.imul((m << 7) | (m >>> 25), 9) >>> 6;
+    t = b << 9;
+    c ^= a;
+    d ^= b;
+    b ^= c;
+    a ^= d;
+    c ^= t;
+    d = (d << 11) | (d >>> 21);
+    st[o] = a;
+    st[o + 1] = b;
+    st[o + 2] = c;
+    st[o + 3] = d;
     return -mean * Math.log(1 - (hi * 67108864 + lo) / 9007199254740992);
   }
 }
