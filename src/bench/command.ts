@@ -13,7 +13,7 @@ import { BENCH_DEVIATIONS, cobaNetwork, cubaNetwork, sparseNetwork } from './net
 
 export interface BenchArgs {
   network: string;
-  duration: string;
+  duration?: string;
   size?: number;
   engine?: string;
   threads: number;
@@ -104,7 +104,8 @@ async function series(a: BenchArgs, durationMs: number, engine: string | undefin
 }
 
 export async function benchCommand(a: BenchArgs): Promise<number> {
-  const durationMs = toInternal(/^[\d.eE+-]+$/.test(a.duration) ? Number(a.duration) : a.duration, 'time', { object: 'bench', parameter: '--duration' });
+  const d = a.duration ?? (a.network === 'sparse' ? '10 s' : '1 s');
+  const durationMs = toInternal(/^[\d.eE+-]+$/.test(d) ? Number(d) : d, 'time', { object: 'bench', parameter: '--duration' });
   const outDir = mkdtempSync(path.join(os.tmpdir(), 'nematode-bench-'));
   const report: Record<string, unknown> = { machine: `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}` };
   try {

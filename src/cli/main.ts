@@ -56,10 +56,10 @@ async function main(argv: string[]): Promise<number> {
       (y) =>
         y
           .positional('network', { choices: ['coba', 'cuba', 'sparse'], demandOption: true })
-          .option('duration', { type: 'string', default: '1 s', describe: 'biological time' })
+          .option('duration', { type: 'string', describe: 'biological time (default 1 s; sparse: 10 s, since a 1 s event-driven run is dominated by JIT warm-up)' })
           .option('size', { type: 'number', describe: 'neurons (COBA/CUBA scaling series: fan-in 80 away from 4000)' })
           .option('engine', { choices: ENGINES, describe: 'engine (sparse: both are run and compared)' })
-          .option('threads', { type: 'number', default: 0, describe: 'worker threads (0 = one per core)' })
+          .option('threads', { type: 'number', default: 0, describe: 'worker threads of the clock engine (0 = automatic: idle cores, where it pays)' })
           .option('seed', { type: 'number', default: 1 })
           .option('repeat', { type: 'number', default: 1, describe: 'runs; the median is reported' })
           .option('compare', { choices: ['brian2'], describe: 'also run the same network in Brian2 and print the ratio' })

@@ -42,7 +42,7 @@ class GrowList {
   }
 }
 
-const SPINS_BEFORE_WAIT = 20000;
+const SPINS_BEFORE_WAIT = Number(process.env.NEMATODE_SPINS ?? 20000);
 
 /** One barrier per step: spin briefly, then block (never a pure spin on a shared VM). */
 function makeBarrier(ctl: Int32Array, threads: number): () => void {
