@@ -19,7 +19,7 @@ import { clockEngine } from '../src/engines/clock/index.js';
 import { CalendarQueue, TimeHeap } from '../src/engines/event/heap.js';
 import { eventEngine } from '../src/engines/event/index.js';
 import { ARG_A, ARG_a, ARG_b, ARG_D, ARG_H, ARG_HCAP, ARG_LE, ARG_LI, ARG_LM, ARG_T0, CROSSING, firstCrossing, OUT_T } from '../src/engines/event/lif.js';
-import { StreamSet } from '../src/engines/event/streams.js';
+import { RngBank } from '../src/util/rng.js';
 import type { SimulationOutput } from '../src/engines/types.js';
 import { UnsupportedError } from '../src/errors.js';
 import type { NetworkIR } from '../src/ir/types.js';
@@ -266,8 +266,8 @@ describe('event engine: support checks', () => {
 // ------------------------------------------------------------------ same inputs as the clock
 
 describe('event engine: identical random inputs', () => {
-  it('StreamSet draws the same numbers as Rng.stream', () => {
-    const s = new StreamSet(3);
+  it('RngBank draws the same numbers as Rng.stream', () => {
+    const s = new RngBank(3);
     const refs = [0, 1, 2].map((k) => Rng.stream(42, 'poisson-stimulus', `stim${k}`, 7 * k));
     [0, 1, 2].forEach((k) => s.seed(k, 42, 'poisson-stimulus', `stim${k}`, 7 * k));
     for (let i = 0; i < 2000; i++) {

@@ -111,6 +111,12 @@ async function main(argv: string[]): Promise<number> {
 
 class UsageError extends Error {}
 
+// A closed pipe (`nematode inspect f | head`) is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 main(hideBin(process.argv)).then((code) => {
   process.exitCode = code;
 });

@@ -37,6 +37,19 @@ export function streamKey(...words: number[]): number {
 
 const TWO_POW_M32 = 2 ** -32;
 
+/** splitmix32 expands a stream key into a 128-bit xoshiro state at out[o..o+3] (never all zero). */
+export function seedState(key: number, out: Int32Array, o: number): void {
+  let s = key >>> 0;
+  for (let w = 0; w < 4; w++) {
+    s = (s + 0x9e3779b9) >>> 0;
+    let z = s;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    z = (z ^ (z >>> 16)) >>> 0;
+    out[o + w] = w === 3 ? z | 1 : z;
+  }
+}
+
 export class Rng {
   private a: number;
   private b: number;
@@ -50,19 +63,12 @@ export class Rng {
   }
 
   constructor(key: number) {
-    // splitmix32 expands the key into the 128-bit state (never all zero).
-    let s = key >>> 0;
-    const next = () => {
-      s = (s + 0x9e3779b9) >>> 0;
-      let z = s;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-      return (z ^ (z >>> 16)) >>> 0;
-    };
-    this.a = next();
-    this.b = next();
-    this.c = next();
-    this.d = next() | 1;
+    const st = new Int32Array(4);
+    seedState(key, st, 0);
+    this.a = st[0]! >>> 0;
+    this.b = st[1]! >>> 0;
+    this.c = st[2]! >>> 0;
+    this.d = st[3]! >>> 0;
   }
 
   /** Next 32-bit unsigned integer (xoshiro128**). */
@@ -173,4 +179,59 @@ export function logFactorial(k: number): number {
   }
   const x = k + 1;
   return (x - 0.5) * Math.log(x) - x + 0.5 * Math.log(2 * Math.PI) + 1 / (12 * x) - 1 / (360 * x * x * x);
+}
+
+/**
+ * Many streams without objects: the same generators as `Rng` (same keys, same
+ * numbers), their 128-bit states packed four words per stream in one Int32Array,
+ * so a draw allocates nothing and no state is boxed. Used for per-neuron and
+ * per-target Poisson trains in both engines.
+ */
+export class RngBank {
+  readonly state: Int32Array;
+
+  constructor(count: number) {
+    this.state = new Int32Array(4 * Math.max(1, count));
+  }
+
+  /** Seeds stream q as `Rng.stream(seed, purpose, label, index)` does. */
+  seed(q: number, seed: number, purpose: string, label: string, index: number): void {
+    this.seedHashed(q, seed, hashString(purpose), hashString(label), index);
+  }
+
+  /** `seed` with the purpose and label already hashed (`hashString`). */
+  seedHashed(q: number, seed: number, purposeHash: number, labelHash: number, index: number): void {
+    seedState(streamKey(seed, purposeHash, labelHash, index), this.state, 4 * q);
+  }
+
+  /** Next 32-bit output of stream q (xoshiro128**), as an unsigned number. */
+  nextU32(q: number): number {
+    const st = this.state;
+    const o = 4 * q;
+    let a = st[o]!;
+    let b = st[o + 1]!;
+    let c = st[o + 2]!;
+    let d = st[o + 3]!;
+    const m = Math.imul(b, 5);
+    const result = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
+    const t = b << 9;
+    c ^= a;
+    d ^= b;
+    b ^= c;
+    a ^= d;
+    c ^= t;
+    d = (d << 11) | (d >>> 21);
+    st[o] = a;
+    st[o + 1] = b;
+    st[o + 2] = c;
+    st[o + 3] = d;
+    return result;
+  }
+
+  /** Exponential with the given mean from stream q: −mean·ln(1 − U), U with 53 bits, as `Rng.exponential`. */
+  exponential(q: number, mean: number): number {
+    const hi = this.nextU32(q) >>> 5;
+    const lo = this.nextU32(q) >>> 6;
+    return -mean * Math.log(1 - (hi * 67108864 + lo) / 9007199254740992);
+  }
 }

@@ -8,7 +8,7 @@
  * parity, which makes one barrier per step sufficient (benchmarks.md §5.6).
  */
 import { SimulationError } from '../../errors.js';
-import { Rng } from '../../util/rng.js';
+import { hashString, RngBank } from '../../util/rng.js';
 import { instantiate } from './codegen.js';
 import { assertCapacity, emissionStep, type ClockPlan, type PopulationPlan } from './plan.js';
 
@@ -42,7 +42,7 @@ class GrowList {
   }
 }
 
-const SPINS_BEFORE_WAIT = Number(process.env.NEMATODE_SPINS ?? 20000);
+const SPINS_BEFORE_WAIT = 20000;
 
 /** One barrier per step: spin briefly, then block (never a pure spin on a shared VM). */
 function makeBarrier(ctl: Int32Array, threads: number): () => void {
@@ -92,11 +92,11 @@ interface PopState {
   ringLen: number;
   rings: Record<string, Float64Array>;
   nextEvent: number;
-  poisson: { plan: PopulationPlan['poissonStims'][number]; from: number; to: number; rngs: Rng[]; next: Float64Array; ring: Float64Array; mean: number }[];
+  poisson: { plan: PopulationPlan['poissonStims'][number]; from: number; to: number; bank: RngBank; next: Float64Array; ring: Float64Array; mean: number }[];
   timed: { steps: Int32Array; weights: Float64Array; counts: Int32Array; from: number; to: number; indices: Uint32Array; ring: Float64Array; cursor: number }[];
   traces: { data: Float64Array; state: Float64Array; indices: Uint32Array; from: number; to: number; iv: number; nIdx: number }[];
   // Poisson source: per-neuron streams and next spike time; array source: emission steps and cursor.
-  srcRng?: Rng[];
+  srcBank?: RngBank;
   srcNext?: Float64Array;
   srcMean?: Float64Array;
   srcStop?: Float64Array;
@@ -140,7 +140,6 @@ export function runWorker(plan: ClockPlan, w: number, onProgress?: (fraction: nu
   const counts = plan.spikeCounts;
   let events = 0;
   let nextReport = 0;
-  const t0 = performance.now();
 
   for (let n = 0; n < steps; n++) {
     const par = n & 1;
@@ -168,7 +167,7 @@ export function runWorker(plan: ClockPlan, w: number, onProgress?: (fraction: nu
           while (t <= tEnd) {
             if (ns < spk.length) spk[ns] = j;
             ns++;
-            t += ps.srcRng![j - ps.lo]!.exponential(ps.srcMean![j - ps.lo]!);
+            t += ps.srcBank!.exponential(j - ps.lo, ps.srcMean![j - ps.lo]!);
             if (t >= ps.srcStop![j - ps.lo]!) t = Infinity;
           }
           next[j - ps.lo] = t;
@@ -208,7 +207,6 @@ export function runWorker(plan: ClockPlan, w: number, onProgress?: (fraction: nu
       nextReport = n + Math.max(1, Math.floor(steps / 200));
     }
   }
-  void t0;
   onProgress?.(1);
   return {
     spikeSteps: pops.map((ps) => ps.recSteps.toArray()),
@@ -265,7 +263,7 @@ function applyInputs(ps: PopState, n: number, slot: number, tEnd: number): numbe
     for (let k = a; k < b; k++) istim![ev.indices[k]!] += ev.delta;
   }
   for (const st of ps.poisson) {
-    const { next, rngs, ring, mean, from, to } = st;
+    const { next, bank, ring, mean, from, to } = st;
     const weight = st.plan.weight;
     const stop = st.plan.stop;
     for (let k = from; k < to; k++) {
@@ -275,7 +273,7 @@ function applyInputs(ps: PopState, n: number, slot: number, tEnd: number): numbe
       while (t <= tEnd) {
         ring[slot + i] += weight;
         events++;
-        t += rngs[k - from]!.exponential(mean);
+        t += bank.exponential(k - from, mean);
         if (t >= stop) t = Infinity;
       }
       next[k - from] = t;
@@ -318,17 +316,18 @@ function initPopulation(pp: PopulationPlan, w: number, dt: number, seed: number,
     ps.step = instantiate<NeuronStep>(pp.kernelSource!, pp.arrays);
     for (const st of pp.poissonStims) {
       const [from, to] = slice(st.indices, lo, hi);
-      const rngs: Rng[] = [];
+      const bank = new RngBank(to - from);
       const next = new Float64Array(to - from);
       const mean = st.rate > 0 ? 1000 / st.rate : Infinity;
+      const purpose = hashString('poisson-stimulus');
+      const label = hashString(st.label);
       for (let k = from; k < to; k++) {
         // One stream per (stimulus, target): independent of which worker owns the target.
-        const rng = Rng.stream(seed, 'poisson-stimulus', st.label, st.indices[k]!);
-        rngs.push(rng);
-        const t = mean === Infinity ? Infinity : st.start + rng.exponential(mean);
+        bank.seedHashed(k - from, seed, purpose, label, st.indices[k]!);
+        const t = mean === Infinity ? Infinity : st.start + bank.exponential(k - from, mean);
         next[k - from] = t >= st.stop ? Infinity : t;
       }
-      ps.poisson.push({ plan: st, from, to, rngs, next, ring: rings[st.receptor]!, mean });
+      ps.poisson.push({ plan: st, from, to, bank, next, ring: rings[st.receptor]!, mean });
     }
     for (const ti of pp.timedInputs) {
       const [from, to] = slice(ti.indices, lo, hi);
@@ -341,7 +340,7 @@ function initPopulation(pp: PopulationPlan, w: number, dt: number, seed: number,
   } else if (pp.kind === 'poisson') {
     const sp = pp.sourceParams!;
     const n = hi - lo;
-    ps.srcRng = [];
+    ps.srcBank = new RngBank(n);
     ps.srcNext = new Float64Array(n);
     ps.srcMean = new Float64Array(n);
     ps.srcStop = new Float64Array(n);
@@ -349,10 +348,9 @@ function initPopulation(pp: PopulationPlan, w: number, dt: number, seed: number,
       const rate = typeof sp.rate === 'number' ? sp.rate : sp.rate[j]!;
       const start = typeof sp.start === 'number' ? sp.start : sp.start[j]!;
       const stop = typeof sp.stop === 'number' ? sp.stop : sp.stop[j]!;
-      const rng = Rng.stream(seed, 'poisson-source', pp.label, j);
+      ps.srcBank.seed(j - lo, seed, 'poisson-source', pp.label, j);
       const mean = rate > 0 ? 1000 / rate : Infinity;
-      const t = mean === Infinity ? Infinity : start + rng.exponential(mean);
-      ps.srcRng.push(rng);
+      const t = mean === Infinity ? Infinity : start + ps.srcBank.exponential(j - lo, mean);
       ps.srcMean[j - lo] = mean;
       ps.srcStop[j - lo] = stop;
       ps.srcNext[j - lo] = t >= stop ? Infinity : t;

@@ -41,7 +41,7 @@ import { INTERNAL_UNIT } from '../../units.js';
 import type { PopulationRate, SimulationOutput, SpikeTrains, StateTrace } from '../types.js';
 import { CalendarQueue, TimeFifo, TimeHeap } from './heap.js';
 import { ARG_A, ARG_a, ARG_b, ARG_D, ARG_H, ARG_HCAP, ARG_LE, ARG_LI, ARG_LM, ARG_T0, CROSSING, firstCrossing, OUT_T, psc21Max, pscResponse } from './lif.js';
-import { StreamSet } from './streams.js';
+import { RngBank } from '../../util/rng.js';
 
 class F64List {
   data = new Float64Array(256);
@@ -227,7 +227,7 @@ export function runEventSimulation(net: ResolvedNetwork, onProgress?: (fraction:
   const popOfSource = new Int32Array(S);
 
   // Sources: Poisson streams and spike-time arrays.
-  const srcRng = new StreamSet(S);
+  const srcRng = new RngBank(S);
   const srcIsPoisson = new Uint8Array(S);
   const srcMean = new Float64Array(S);
   const srcStop = new Float64Array(S);
@@ -458,7 +458,7 @@ export function runEventSimulation(net: ResolvedNetwork, onProgress?: (fraction:
   const stimMean = Float64Array.from(sMean);
   const stimStop = Float64Array.from(sStop);
   const stimStart = Float64Array.from(sStart);
-  const rngs = new StreamSet(qTarget.length);
+  const rngs = new RngBank(qTarget.length);
   const purposeHash = hashString('poisson-stimulus');
   // Calendar queue sized for ~4 inputs per bucket, its ring spanning 8 mean intervals.
   let totalRate = 0;
