@@ -16,7 +16,7 @@ import { buildPlan, type ClockPlan } from './plan.js';
  * Neurons per worker below which another thread costs more in barriers (one per
  * step) than it saves; measured on the 2-core reference machine (docs/benchmarks.md).
  */
-export const NEURONS_PER_THREAD = 10000;
+export const NEURONS_PER_THREAD = 8000;
 
 /**
  * Threads actually used. 0 means "where it pays": one per idle core (cores minus the
