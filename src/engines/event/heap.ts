@@ -239,30 +239,38 @@ export class CalendarQueue {
     this.batchQ = new Int32Array(64);
   }
 
+  /** Inserts (t, id) at position k or below (not below `lowest`), keeping the batch sorted by (time, id). */
+  private placeInBatch(k: number, lowest: number, t: number, id: number): void {
+    const T = this.batchT;
+    const Q = this.batchQ;
+    while (k > lowest) {
+      const pt = T[k - 1]!;
+      if (pt < t || (pt === t && Q[k - 1]! < id)) break;
+      T[k] = pt;
+      Q[k] = Q[k - 1]!;
+      k--;
+    }
+    T[k] = t;
+    Q[k] = id;
+  }
+
+  /** Links id (due at t) into wheel bucket b. */
+  private toWheel(id: number, t: number, b: number): void {
+    this.time[id] = t;
+    this.next[id] = this.head[b]!;
+    this.head[b] = id;
+    this.wheelCount++;
+  }
+
   /** Schedules id at time t (t not before the time last taken out). */
   insert(id: number, t: number): void {
     const abs = Math.floor(t * this.invB);
     if (abs === this.cur) {
       // Into the sorted batch, after the current position.
       if (this.len === this.batchT.length) this.growBatch(this.len + 1);
-      const T = this.batchT;
-      const Q = this.batchQ;
-      let k = this.len++;
-      while (k > this.pos) {
-        const pt = T[k - 1]!;
-        if (pt < t || (pt === t && Q[k - 1]! < id)) break;
-        T[k] = pt;
-        Q[k] = Q[k - 1]!;
-        k--;
-      }
-      T[k] = t;
-      Q[k] = id;
+      this.placeInBatch(this.len++, this.pos, t, id);
     } else if (abs - this.cur < this.nb) {
-      const b = abs & this.mask;
-      this.time[id] = t;
-      this.next[id] = this.head[b]!;
-      this.head[b] = id;
-      this.wheelCount++;
+      this.toWheel(id, t, abs & this.mask);
     } else {
       this.far.push(t, id);
     }
@@ -287,11 +295,7 @@ export class CalendarQueue {
         const id = far.val[0]!;
         const t = far.key[0]!;
         far.pop();
-        const b = Math.floor(t * this.invB) & this.mask;
-        this.time[id] = t;
-        this.next[id] = this.head[b]!;
-        this.head[b] = id;
-        this.wheelCount++;
+        this.toWheel(id, t, Math.floor(t * this.invB) & this.mask);
       }
       const b = this.cur & this.mask;
       let id = this.head[b]!;
@@ -303,22 +307,10 @@ export class CalendarQueue {
       let n = 0;
       for (let x = id; x >= 0; x = this.next[x]!) n++;
       if (n > this.batchT.length) this.growBatch(n);
-      const T = this.batchT;
-      const Q = this.batchQ;
       // Insertion sort by (time, id) while unlinking.
       let len = 0;
       while (id >= 0) {
-        const t = this.time[id]!;
-        let k = len++;
-        while (k > 0) {
-          const pt = T[k - 1]!;
-          if (pt < t || (pt === t && Q[k - 1]! < id)) break;
-          T[k] = pt;
-          Q[k] = Q[k - 1]!;
-          k--;
-        }
-        T[k] = t;
-        Q[k] = id;
+        this.placeInBatch(len++, 0, this.time[id]!, id);
         id = this.next[id]!;
       }
       this.wheelCount -= len;
