@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { NetworkIR } from '../ir/types.js';
 import { runToFile } from '../run.js';
 import { toInternal } from '../units.js';
+import { progressBar } from '../util/progress.js';
 import { BENCH_DEVIATIONS, cobaNetwork, cubaNetwork, sparseNetwork } from './networks.js';
 
 export interface BenchArgs {
@@ -60,7 +61,9 @@ async function measure(a: BenchArgs, durationMs: number, engine: string | undefi
   const ir = makeNetwork(a, durationMs, engine);
   if (engine) ir.run.engine = engine as NetworkIR['run']['engine'];
   const constructS = (performance.now() - t0) / 1000;
-  const { output } = await runToFile(ir, path.join(outDir, `${ir.name}.nmr`));
+  const bar = progressBar(`${ir.name} [${ir.run.engine}]`);
+  const { output } = await runToFile(ir, path.join(outDir, `${ir.name}.nmr`), { onProgress: (f) => bar.update(f) });
+  bar.done();
   const wholeProcessS = first ? performance.now() / 1000 : undefined;
   const s = output.stats;
   const size = ir.populations.reduce((x, p) => x + p.size, 0);
