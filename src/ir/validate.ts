@@ -48,10 +48,10 @@ function inRange(v: number, d: ParamDecl): boolean {
   return true;
 }
 
-/** Checks a scalar or per-element value: length, finiteness, declared range. */
-function checkValues(x: PerElement, size: number, decl: ParamDecl, object: string, parameter: string): void {
+/** Checks a scalar or per-element value: length, finiteness, declared range (`why` explains the range). */
+function checkValues(x: PerElement, size: number, decl: ParamDecl, object: string, parameter: string, why?: string): void {
   if (typeof x === 'number') {
-    if (!inRange(x, decl)) throw rangeError(object, parameter, x, decl);
+    if (!inRange(x, decl)) throw rangeError(object, parameter, x, decl, undefined, why);
     return;
   }
   if (!(x instanceof Float64Array) && !Array.isArray(x)) {
@@ -64,13 +64,13 @@ function checkValues(x: PerElement, size: number, decl: ParamDecl, object: strin
       expected: `1 or ${size} values`,
     });
   }
-  for (let i = 0; i < x.length; i++) if (!inRange(x[i]!, decl)) throw rangeError(object, parameter, x[i]!, decl, i);
+  for (let i = 0; i < x.length; i++) if (!inRange(x[i]!, decl)) throw rangeError(object, parameter, x[i]!, decl, i, why);
 }
 
-function rangeError(object: string, parameter: string, v: number, decl: ParamDecl, index?: number): ValidationError {
-  const where = index === undefined ? '' : ` (neuron ${index})`;
+function rangeError(object: string, parameter: string, v: number, decl: ParamDecl, index?: number, why?: string): ValidationError {
+  const where = index === undefined ? '' : ` (element ${index})`;
   const expected = describeRange(decl);
-  return new ValidationError(`${object}: ${parameter} = ${formatQuantity(v, decl.dim)}${where} is out of range; allowed: ${expected}.`, {
+  return new ValidationError(`${object}: ${parameter} = ${formatQuantity(v, decl.dim)}${where} is out of range; allowed: ${expected}${why ? `: ${why}` : ''}.`, {
     object,
     parameter,
     expected,
@@ -189,18 +189,8 @@ function checkProjection(proj: ProjectionIR, pre: ResolvedPopulation, post: Reso
     receptor.sign === 'nonnegative'
       ? { dim: receptor.weightDim, default: 0, min: 0, doc: '' }
       : { dim: receptor.weightDim, default: 0, max: 0, doc: '' };
-  try {
-    checkValues(proj.weight, n, weightDecl, object, 'weight');
-  } catch (e) {
-    if (e instanceof ValidationError && e.message.includes('out of range')) {
-      const sign = receptor.sign === 'nonnegative' ? '≥ 0' : '≤ 0';
-      throw new ValidationError(
-        `${e.message.replace(/; allowed:.*$/, '')}: ${proj.receptor} weights onto ${post.model.name} must be ${sign} (${receptor.doc}).`,
-        { object, parameter: 'weight', expected: sign },
-      );
-    }
-    throw e;
-  }
+  const sign = receptor.sign === 'nonnegative' ? '≥ 0' : '≤ 0';
+  checkValues(proj.weight, n, weightDecl, object, 'weight', `${proj.receptor} weights onto ${post.model.name} must be ${sign} (${receptor.doc})`);
   const minDelay = dt * (1 - 1e-9);
   checkValues(proj.delay, n, { dim: 'time', default: 0, min: 0, doc: '' }, object, 'delay');
   const d = proj.delay;

@@ -81,26 +81,7 @@ export class TimeHeap {
       n++;
     }
     this.size = n;
-    for (let i = (n >> 1) - 1; i >= 0; i--) {
-      const k = K[i]!;
-      const v = V[i]!;
-      const a = A[i]!;
-      let j = i;
-      for (;;) {
-        let c = 2 * j + 1;
-        if (c >= n) break;
-        const r = c + 1;
-        if (r < n && (K[r]! < K[c]! || (K[r] === K[c] && V[r]! < V[c]!))) c = r;
-        if (k < K[c]! || (k === K[c] && v < V[c]!)) break;
-        K[j] = K[c]!;
-        V[j] = V[c]!;
-        A[j] = A[c]!;
-        j = c;
-      }
-      K[j] = k;
-      V[j] = v;
-      A[j] = a;
-    }
+    for (let i = (n >> 1) - 1; i >= 0; i--) this.siftDown(K[i]!, V[i]!, A[i]!, n, i);
   }
 
   /** Replaces the earliest entry by (key, val, aux): one sift-down instead of pop + push. */
@@ -108,11 +89,12 @@ export class TimeHeap {
     this.siftDown(key, val, aux, this.size);
   }
 
-  private siftDown(key: number, val: number, aux: number, n: number): void {
+  /** Places (key, val, aux) at position `from` (the root by default) and sifts it down among the first n entries. */
+  private siftDown(key: number, val: number, aux: number, n: number, from = 0): void {
     const K = this.key;
     const V = this.val;
     const A = this.aux;
-    let i = 0;
+    let i = from;
     for (;;) {
       let c = 2 * i + 1;
       if (c >= n) break;
