@@ -35,6 +35,7 @@ export function describeIR(ir: NetworkIR): Record<string, unknown> {
       pre: p.pre,
       post: p.post,
       receptor: p.receptor,
+      transmission: p.transmission ?? 'spike',
       synapses: p.targets.length,
       weight: typeof p.weight === 'number' ? p.weight : 'per-synapse',
       delay: typeof p.delay === 'number' ? p.delay : 'per-synapse',
@@ -42,6 +43,7 @@ export function describeIR(ir: NetworkIR): Record<string, unknown> {
     })),
     stimuli: ir.stimuli,
     recordings: ir.recordings,
+    ...(ir.provenance ? { provenance: ir.provenance } : {}),
   };
 }
 

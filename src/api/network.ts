@@ -14,7 +14,7 @@
 import { ValidationError } from '../errors.js';
 import { buildConnectivity } from '../ir/connectors.js';
 import { resolvePopulation } from '../ir/validate.js';
-import { DEFAULT_RUN, IR_VERSION, type ConnectorSpec, type EngineName, type NetworkIR, type PerElement, type PopulationIR, type ProjectionIR, type RecordingIR, type StimulusIR } from '../ir/types.js';
+import { DEFAULT_RUN, IR_VERSION, type ConnectorSpec, type EngineName, type NetworkIR, type PerElement, type PopulationIR, type ProjectionIR, type RecordingIR, type StimulusIR, type SolverSetting, type Transmission } from '../ir/types.js';
 import { getModel } from '../models/index.js';
 import { toInternal } from '../units.js';
 import { Rng } from '../util/rng.js';
@@ -36,6 +36,10 @@ export interface PopulationOptions {
 }
 
 export interface SynapseSpec {
+  /** `spike` (default), `graded` or `gap` (see ProjectionIR). */
+  transmission?: Transmission;
+  /** Graded synapses: the presynaptic variable and an optional per-synapse sigmoid (mu in mV, slope in 1/mV). */
+  graded?: { variable: string; transfer?: { kind: 'sigmoid'; mu: ValueSpec; slope: ValueSpec } };
   receptor?: string;
   weight: ValueSpec;
   delay?: ValueSpec;
@@ -55,6 +59,9 @@ export interface RunOptions {
   engine?: EngineName;
   seed?: number;
   threads?: number;
+  solver?: SolverSetting;
+  atol?: number;
+  rtol?: number;
   name?: string;
 }
 
@@ -84,6 +91,9 @@ export class Network {
     if (options.engine !== undefined) r.engine = options.engine;
     if (options.seed !== undefined) r.seed = options.seed;
     if (options.threads !== undefined) r.threads = options.threads;
+    if (options.solver !== undefined) r.solver = options.solver;
+    if (options.atol !== undefined) r.atol = options.atol;
+    if (options.rtol !== undefined) r.rtol = options.rtol;
     return this;
   }
 
@@ -133,7 +143,8 @@ export class Network {
   connect(pre: PopulationHandle | string, post: PopulationHandle | string, connector: ConnectorSpec, synapse: SynapseSpec): string {
     const preP = this.find(pre);
     const postP = this.find(post);
-    const receptor = synapse.receptor ?? 'excitatory';
+    const transmission = synapse.transmission ?? 'spike';
+    const receptor = transmission === 'gap' ? 'gap' : (synapse.receptor ?? 'excitatory');
     const label = synapse.label ?? `${preP.label}→${postP.label}${receptor === 'excitatory' ? '' : `:${receptor}`}`;
     const object = `projection "${label}"`;
     if (this.ir.projections.some((p) => p.label === label)) throw new ValidationError(`${object} already exists; give it a distinct label.`, { object, parameter: 'label' });
@@ -141,12 +152,39 @@ export class Network {
     const seed = this.ir.run.seed;
     const built = buildConnectivity(connector, { size: preP.size, positions: preP.positions }, { size: postP.size, positions: postP.positions }, { seed, label }, preP === postP);
     const n = built.targets.length;
-    const weightDim = postModel.kind === 'neuron' ? (postModel.receptors[receptor]?.weightDim ?? 'current') : 'current';
+    const weightDim = transmission === 'gap' ? 'conductance' : postModel.kind === 'neuron' ? (postModel.receptors[receptor]?.weightDim ?? 'current') : 'current';
     const weight = built.weights ?? resolveValue(synapse.weight, n, weightDim, { object, parameter: 'weight' }, () => Rng.stream(seed, 'weight', label));
-    const delay = built.delays ?? resolveValue(synapse.delay ?? this.ir.run.dt, n, 'time', { object, parameter: 'delay' }, () => Rng.stream(seed, 'delay', label));
+    // Graded synapses and gap junctions act without delay.
+    const defaultDelay = transmission === 'spike' ? this.ir.run.dt : 0;
+    const delay = built.delays ?? resolveValue(synapse.delay ?? defaultDelay, n, 'time', { object, parameter: 'delay' }, () => Rng.stream(seed, 'delay', label));
     const proj: ProjectionIR = { label, pre: preP.label, post: postP.label, receptor, rowPtr: built.rowPtr, targets: built.targets, weight, delay, connector };
+    if (transmission !== 'spike') proj.transmission = transmission;
+    if (synapse.graded) {
+      const tf = synapse.graded.transfer;
+      proj.graded = { variable: synapse.graded.variable };
+      if (tf) {
+        proj.graded.transfer = {
+          kind: tf.kind,
+          mu: resolveValue(tf.mu, n, 'voltage', { object, parameter: 'graded.transfer.mu' }, () => Rng.stream(seed, 'mu', label)),
+          slope: resolveValue(tf.slope, n, 'dimensionless', { object, parameter: 'graded.transfer.slope' }, () => Rng.stream(seed, 'slope', label)),
+        };
+      }
+    }
     this.ir.projections.push(proj);
     return label;
+  }
+
+  /**
+   * Adds a projection already in IR form (CSR, internal units), e.g. one built from a
+   * connectome; it is validated with the network.
+   */
+  addProjection(proj: ProjectionIR): string {
+    const object = `projection "${proj.label}"`;
+    if (this.ir.projections.some((p) => p.label === proj.label)) throw new ValidationError(`${object} already exists; give it a distinct label.`, { object, parameter: 'label' });
+    this.find(proj.pre);
+    this.find(proj.post);
+    this.ir.projections.push(proj);
+    return proj.label;
   }
 
   stimulate(target: PopulationHandle | string, spec: StimulusSpec): string {

@@ -106,3 +106,19 @@ export function sparseNetwork(o: BenchOptions & { engine?: 'clock' | 'event' } =
   }
   return net.toIR();
 }
+
+/**
+ * The worm benchmark: the 302 neurons of the OpenWorm spreadsheet connectome (299 with
+ * synapses plus CANL, CANR, VC6) as graded Kunert neurons with graded synapses and gap
+ * junctions, input-dependent threshold, a 10 pA touch into PLML/PLMR for the middle third
+ * of the run (so the threshold is re-solved twice), v of every neuron recorded each ms.
+ */
+export async function wormNetwork(o: BenchOptions & { dataDir?: string } = {}): Promise<NetworkIR> {
+  const { addWorm } = await import('../worm/build.js');
+  const duration = o.duration ?? 10_000;
+  const net = new Network({ name: 'worm-302-graded', dt: o.dt ?? 0.1, duration, seed: o.seed ?? 1, threads: 1 });
+  addWorm(net, { dataset: 'openworm', neurons: ['all'], dataDir: o.dataDir });
+  net.stimulate('worm', { kind: 'dc', names: ['PLML', 'PLMR'], amplitude: 0.01, start: duration / 3, stop: (2 * duration) / 3 });
+  net.record('worm', ['v'], { interval: 1 });
+  return net.toIR();
+}

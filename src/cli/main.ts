@@ -2,6 +2,7 @@
 /** The `nematode` command line (yargs): run, inspect, bench, models. */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { connectomeCommand } from './connectome-command.js';
 import { reportError } from './errors.js';
 
 const ENGINES = ['clock', 'event'];
@@ -14,7 +15,7 @@ async function main(argv: string[]): Promise<number> {
     .usage('$0 <command> [options]')
     .command(
       'run [config]',
-      'Run a network (a JSON or YAML config; with none, the built-in default network).',
+      'Run a network (a JSON or YAML config; with none, the built-in posterior-touch experiment on the C. elegans connectome).',
       (y) =>
         y
           .positional('config', { type: 'string', describe: 'config file (.json, .yaml, .yml)' })
@@ -26,7 +27,9 @@ async function main(argv: string[]): Promise<number> {
           .option('out', { type: 'string', describe: 'results file (msgpack); default results/<name>.nmr' })
           .option('plot', { type: 'boolean', default: true, describe: 'write an SVG raster/rate plot next to the results' })
           .option('progress', { type: 'boolean', describe: 'force the progress bar on (default: when stderr is a terminal)' })
-          .example('$0 run', 'run the built-in default network')
+          .option('data-dir', { type: 'string', describe: 'connectome data directory (default: $NEMATODE_DATA, ../shared/connectomes, the user cache)' })
+          .example('$0 run', 'posterior touch (PLML/PLMR) on the built-in connectome: responding classes and a plot')
+          .example('$0 run docs/examples/anterior-touch.yaml', 'anterior touch (ALML/ALMR/AVM)')
           .example('$0 run docs/examples/brunel.yaml --duration "2 s" --threads 2', 'run a config for 2 s on 2 threads')
           .example('$0 run net.json --engine event --out out/run1.nmr', 'event-driven run, results to out/run1.nmr'),
       async (a) => {
@@ -55,7 +58,8 @@ async function main(argv: string[]): Promise<number> {
       'Benchmark a standard network and print build time, simulation time, spikes, rate, events/s and peak memory.',
       (y) =>
         y
-          .positional('network', { choices: ['coba', 'cuba', 'sparse'], demandOption: true })
+          .positional('network', { choices: ['coba', 'cuba', 'sparse', 'worm'], demandOption: true })
+          .option('data-dir', { type: 'string', describe: 'connectome data directory (worm benchmark)' })
           .option('duration', { type: 'string', describe: 'biological time (default 1 s; sparse: 10 s, since a 1 s event-driven run is dominated by JIT warm-up)' })
           .option('size', { type: 'number', describe: 'neurons (COBA/CUBA scaling series: fan-in 80 away from 4000)' })
           .option('engine', { choices: ENGINES, describe: 'engine (sparse: both are run and compared)' })
@@ -68,7 +72,8 @@ async function main(argv: string[]): Promise<number> {
           .example('$0 bench coba', 'COBA-4000, 1 s, clock engine')
           .example('$0 bench coba --duration "10 s" --compare brian2', 'side by side with Brian2')
           .example('$0 bench coba --size 256000 --threads 2', 'the scaling series at 256k neurons')
-          .example('$0 bench sparse', 'event vs clock engine on a sparse low-rate network'),
+          .example('$0 bench sparse', 'event vs clock engine on a sparse low-rate network')
+          .example('$0 bench worm', '302-neuron graded C. elegans model, 10 s at dt 0.1 ms'),
       async (a) => {
         const { benchCommand } = await import('../bench/command.js');
         code = await benchCommand(a);
@@ -87,7 +92,8 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write((a.markdown ? modelCatalogueMarkdown() : modelCatalogueText()) + '\n');
       },
     )
-    .demandCommand(1, 'Name a command: run, inspect, bench or models (see --help).')
+    .command(connectomeCommand)
+    .demandCommand(1, 'Name a command: run, inspect, bench, models or connectome (see --help).')
     .strict()
     .recommendCommands()
     .help()

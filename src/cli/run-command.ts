@@ -1,8 +1,12 @@
-/** `nematode run`: config (or the default network) → simulation → results file, summary, plot. */
+/** `nematode run`: config (or the built-in posterior-touch experiment) → simulation → results file, summary, plot. */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../config/load.js';
-import { defaultNetwork } from '../default-network.js';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { loadNeuronTable } from '../connectome/index.js';
+import { classSeries, tracesSvg } from '../plot/traces.js';
+import { classResponses, experimentWindows, responseSummary } from '../worm/experiment.js';
 import { ValidationError } from '../errors.js';
 import type { EngineName, NetworkIR } from '../ir/types.js';
 import { rasterSvg } from '../plot/raster.js';
@@ -21,6 +25,18 @@ export interface RunArgs {
   out?: string;
   plot?: boolean;
   progress?: boolean;
+  'data-dir'?: string;
+}
+
+/** The built-in default job: the posterior-touch experiment on the built-in connectome. */
+export function defaultExperimentConfig(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const f = path.join(dir, 'docs', 'examples', 'posterior-touch.yaml');
+    if (existsSync(f)) return f;
+    dir = path.dirname(dir);
+  }
+  throw new ValidationError('the built-in posterior-touch experiment (docs/examples/posterior-touch.yaml) is missing from this installation.', { object: 'nematode run' });
 }
 
 function quantity(text: string | undefined, parameter: string): number | undefined {
@@ -32,9 +48,6 @@ function quantity(text: string | undefined, parameter: string): number | undefin
 export function applyOverrides(ir: NetworkIR, a: RunArgs): NetworkIR {
   const duration = quantity(a.duration, 'duration');
   const dt = quantity(a.dt, 'dt');
-  if (dt !== undefined && dt !== ir.run.dt && !a.config) {
-    throw new ValidationError('--dt cannot change the built-in network after it was built; pass a config file to run it at another dt.', { object: 'command line', parameter: '--dt' });
-  }
   if (duration !== undefined) ir.run.duration = duration;
   if (a.engine !== undefined) ir.run.engine = a.engine as EngineName;
   if (a.seed !== undefined) ir.run.seed = a.seed;
@@ -44,16 +57,36 @@ export function applyOverrides(ir: NetworkIR, a: RunArgs): NetworkIR {
 
 export async function runCommand(a: RunArgs, started: number): Promise<number> {
   // dt and seed shape the network when it is built (connectivity, delays, initial values), so they go in first.
-  const ir = a.config
-    ? loadConfig(a.config, { dt: a.dt === undefined ? undefined : quantity(a.dt, 'dt'), seed: a.seed })
-    : defaultNetwork();
+  const config = a.config ?? defaultExperimentConfig();
+  const ir = loadConfig(config, { dt: a.dt === undefined ? undefined : quantity(a.dt, 'dt'), seed: a.seed }, { dataDir: a['data-dir'] });
   applyOverrides(ir, a);
   const out = a.out ?? path.join('results', `${ir.name}.nmr`);
   const bar = progressBar(`${ir.name}`, { force: a.progress });
   const result = await runToFile(ir, out, { onProgress: (f) => bar.update(f), startedAt: started });
   bar.done();
   process.stdout.write(runSummary(ir, result, out) + '\n');
-  if (a.plot !== false && result.output.spikes.length > 0) {
+  const worm = ir.provenance?.worm as { population: string } | undefined;
+  const windows = experimentWindows(ir);
+  if (worm && windows) {
+    const table = loadNeuronTable({ dataDir: a['data-dir'] });
+    const rows = classResponses(ir, result.output, worm.population, table, windows);
+    process.stdout.write(responseSummary(rows, windows) + '\n');
+    const tr = result.output.traces.find((t) => t.population === worm.population && t.variable === 'v');
+    const pop = ir.populations.find((p) => p.label === worm.population);
+    if (a.plot !== false && tr && pop?.neuronNames) {
+      const cls = new Map(table.map((n) => [n.name, n.cls]));
+      const pick = (cat: string) => rows.filter((r) => r.responds && r.category === cat).slice(0, 8).map((r) => r.cls);
+      const panels = [
+        { title: 'interneurons (class mean ΔV)', series: classSeries(tr, pop.neuronNames, (n) => cls.get(n) ?? n, pick('inter'), windows.baseline) },
+        { title: 'motor neurons (class mean ΔV)', series: classSeries(tr, pop.neuronNames, (n) => cls.get(n) ?? n, pick('motor'), windows.baseline) },
+      ].filter((p) => p.series.length > 0);
+      const stim = ir.stimuli.find((s) => s.population === worm.population && s.kind === 'dc');
+      const svg = out.replace(/\.[^./]+$/, '') + '.svg';
+      mkdirSync(path.dirname(svg), { recursive: true });
+      writeFileAtomic(svg, tracesSvg(panels, { title: `${ir.name}: responding neuron classes`, samplingPeriod: tr.samplingPeriod, stimulus: stim?.kind === 'dc' ? [stim.start, stim.stop] : undefined }));
+      process.stdout.write(`  plot: ${svg}\n`);
+    }
+  } else if (a.plot !== false && result.output.spikes.length > 0) {
     const svg = out.replace(/\.[^./]+$/, '') + '.svg';
     mkdirSync(path.dirname(svg), { recursive: true });
     const sizes = Object.fromEntries(ir.populations.map((p) => [p.label, p.size]));

@@ -32,12 +32,36 @@ export interface PopulationIR {
   spikeTimes?: Float64Array[];
 }
 
+/**
+ * How a projection transmits:
+ * - `spike` (default): a presynaptic spike adds the weight to the receptor's variable
+ *   after the delay;
+ * - `graded`: every step, the post receptor's conductance is set to Σ_j w_ij·f(x_j),
+ *   x_j a continuous presynaptic state variable (e.g. a synaptic activation) and f the
+ *   identity or a per-synapse sigmoid (no delay: the value at the start of the step);
+ * - `gap`: electrical synapses, I_i = Σ_j g_ij (V_j − V_i), symmetric, each pair
+ *   stored once (weight = the pair's total conductance, µS).
+ */
+export type Transmission = 'spike' | 'graded' | 'gap';
+
+/** What a graded projection reads from its presynaptic neurons. */
+export interface GradedSpec {
+  /** Presynaptic state variable (one of the pre model's `gradedOutputs`). */
+  variable: string;
+  /** f(x) = 1 / (1 + exp(−slope·(x − mu))) per synapse (LTC / Wicks-style synapses); identity when omitted. */
+  transfer?: { kind: 'sigmoid'; mu: PerElement; slope: PerElement };
+}
+
 /** Connectivity as CSR by presynaptic neuron. */
 export interface ProjectionIR {
   label: string;
   pre: string;
   post: string;
-  /** Receptor on the postsynaptic model, e.g. `excitatory` or `inhibitory`. */
+  /** `spike` when omitted. */
+  transmission?: Transmission;
+  /** Required for graded projections. */
+  graded?: GradedSpec;
+  /** Receptor on the postsynaptic model, e.g. `excitatory` or `inhibitory` (`gap` for gap junctions). */
   receptor: string;
   /** rowPtr[i]..rowPtr[i+1] index the synapses of presynaptic neuron i; length pre.size + 1. */
   rowPtr: Uint32Array;
@@ -45,7 +69,7 @@ export interface ProjectionIR {
   targets: Uint32Array;
   /** Weight per synapse (nA for current synapses, µS for conductance synapses, mV for delta synapses). */
   weight: PerElement;
-  /** Delay per synapse, ms. Engines round it to whole steps (nearest, ≥ 1 step). */
+  /** Delay per synapse, ms. Engines round it to whole steps (nearest, ≥ 1 step). Graded and gap projections have none (0). */
   delay: PerElement;
   /** How the synapses were made, kept for provenance and exporters. */
   connector?: ConnectorSpec;
@@ -98,6 +122,14 @@ export type RecordingIR =
 
 export type EngineName = 'clock' | 'event';
 
+/**
+ * How continuous state is integrated. `auto`: each population's own method on the
+ * dt grid (exact propagators, exponential Euler, LTC's fused step). `euler`, `rk4`,
+ * `rk45`: one whole-network ODE solver over the models' declared right-hand sides
+ * (continuous, non-spiking models only); rk45 adapts its step to `atol`/`rtol`.
+ */
+export type SolverSetting = 'auto' | 'euler' | 'rk4' | 'rk45';
+
 export interface RunSettings {
   duration: number;
   dt: number;
@@ -105,6 +137,11 @@ export interface RunSettings {
   seed: number;
   /** Worker threads; 0 means one per core. */
   threads: number;
+  /** `auto` when omitted. */
+  solver?: SolverSetting;
+  /** Tolerances of rk45 (defaults 1e-6 each). */
+  atol?: number;
+  rtol?: number;
 }
 
 export interface NetworkIR {
@@ -115,6 +152,11 @@ export interface NetworkIR {
   stimuli: StimulusIR[];
   recordings: RecordingIR[];
   run: RunSettings;
+  /**
+   * How the network was made, kept for results and exporters (e.g. the worm builder's
+   * dataset, selection, ablations, sign rule and per-edge sign table). Plain data.
+   */
+  provenance?: Record<string, unknown>;
 }
 
 export const DEFAULT_RUN: RunSettings = { duration: 1000, dt: 0.1, engine: 'clock', seed: 1, threads: 0 };

@@ -119,7 +119,8 @@ export function resolvePopulation(pop: PopulationIR): ResolvedPopulation {
   const initial: Record<string, PerElement> = {};
   for (const [name, decl] of Object.entries(model.state)) {
     const given = pop.initial?.[name];
-    const value = given ?? (typeof decl.initial === 'number' ? decl.initial : params[decl.initial.param]!);
+    // 'equilibrium' starts are filled in by the engine (plan); 0 stands in until then.
+    const value = given ?? (typeof decl.initial === 'number' ? decl.initial : decl.initial === 'equilibrium' ? 0 : params[decl.initial.param]!);
     checkValues(value, pop.size, { dim: decl.dim, default: 0, doc: '' }, object, `initial ${name}`);
     initial[name] = value;
   }
@@ -160,14 +161,9 @@ function checkSpikeTimes(pop: PopulationIR, object: string): void {
   });
 }
 
-function checkProjection(proj: ProjectionIR, pre: ResolvedPopulation, post: ResolvedPopulation, dt: number): void {
-  const object = `projection "${proj.label}"`;
-  if (post.model.kind !== 'neuron') {
-    throw new ValidationError(`${object}: post population "${post.label}" is a spike source (${post.model.name}) and cannot receive synapses.`, { object, parameter: 'post' });
-  }
-  const receptors = Object.keys(post.model.receptors);
-  const receptor = post.model.receptors[proj.receptor];
-  if (!receptor) throw new UnknownNameError(`receptor of ${post.model.name}`, proj.receptor, receptors, { object, parameter: 'receptor' });
+const TRANSMISSIONS = ['spike', 'graded', 'gap'];
+
+function checkCsr(proj: ProjectionIR, pre: ResolvedPopulation, post: ResolvedPopulation, object: string): void {
   const { rowPtr, targets } = proj;
   if (!(rowPtr instanceof Uint32Array) || rowPtr.length !== pre.size + 1 || rowPtr[0] !== 0 || rowPtr[pre.size] !== targets.length) {
     throw new ValidationError(`${object}: rowPtr must be a Uint32Array of length ${pre.size + 1} from 0 to ${targets.length}.`, { object, parameter: 'rowPtr' });
@@ -184,13 +180,72 @@ function checkProjection(proj: ProjectionIR, pre: ResolvedPopulation, post: Reso
       });
     }
   }
-  const n = targets.length;
+}
+
+function checkProjection(proj: ProjectionIR, pre: ResolvedPopulation, post: ResolvedPopulation, dt: number): void {
+  const object = `projection "${proj.label}"`;
+  const transmission = proj.transmission ?? 'spike';
+  if (!TRANSMISSIONS.includes(transmission)) throw new UnknownNameError('transmission', transmission, TRANSMISSIONS, { object, parameter: 'transmission' });
+  if (post.model.kind !== 'neuron') {
+    throw new ValidationError(`${object}: post population "${post.label}" is a spike source (${post.model.name}) and cannot receive synapses.`, { object, parameter: 'post' });
+  }
+  checkCsr(proj, pre, post, object);
+  const n = proj.targets.length;
+  if (transmission === 'gap') {
+    for (const p of [pre, post]) {
+      if (p.model.kind !== 'neuron' || !p.model.voltage) {
+        throw new UnsupportedError(`${object}: model ${p.model.name} of population "${p.label}" declares no membrane voltage, so it cannot take gap junctions.`, {
+          object,
+          parameter: 'transmission',
+          expected: 'models with a membrane voltage (see nematode models)',
+        });
+      }
+    }
+    if (proj.receptor !== 'gap') throw new ValidationError(`${object}: a gap-junction projection has receptor "gap", not "${proj.receptor}".`, { object, parameter: 'receptor', expected: 'gap' });
+    checkValues(proj.weight, n, { dim: 'conductance', default: 0, min: 0, doc: '' }, object, 'weight', 'gap-junction conductances are ≥ 0');
+    checkValues(proj.delay, n, { dim: 'time', default: 0, min: 0, max: 0, doc: '' }, object, 'delay', 'gap junctions act without delay');
+    return;
+  }
+  const receptors = Object.keys(post.model.receptors);
+  const receptor = post.model.receptors[proj.receptor];
+  if (!receptor) throw new UnknownNameError(`receptor of ${post.model.name}`, proj.receptor, receptors, { object, parameter: 'receptor' });
+  const graded = (receptor.mode ?? 'event') === 'graded';
   const weightDecl: ParamDecl =
     receptor.sign === 'nonnegative'
       ? { dim: receptor.weightDim, default: 0, min: 0, doc: '' }
       : { dim: receptor.weightDim, default: 0, max: 0, doc: '' };
   const sign = receptor.sign === 'nonnegative' ? '≥ 0' : '≤ 0';
   checkValues(proj.weight, n, weightDecl, object, 'weight', `${proj.receptor} weights onto ${post.model.name} must be ${sign} (${receptor.doc})`);
+  if (transmission === 'graded') {
+    if (!graded) {
+      throw new ValidationError(`${object}: receptor "${proj.receptor}" of ${post.model.name} takes spikes, not graded input; use transmission "spike".`, { object, parameter: 'transmission' });
+    }
+    const outputs = pre.model.kind === 'neuron' ? (pre.model.gradedOutputs ?? []) : [];
+    const variable = proj.graded?.variable;
+    if (variable === undefined || !outputs.includes(variable)) {
+      if (outputs.length === 0) {
+        throw new UnsupportedError(`${object}: model ${pre.model.name} of "${pre.label}" has no graded output; graded projections need a presynaptic model that declares one.`, {
+          object,
+          parameter: 'graded.variable',
+        });
+      }
+      throw new UnknownNameError(`graded output of ${pre.model.name}`, String(variable), outputs, { object, parameter: 'graded.variable' });
+    }
+    const tf = proj.graded!.transfer;
+    if (tf) {
+      if (tf.kind !== 'sigmoid') throw new UnknownNameError('graded transfer', String(tf.kind), ['sigmoid'], { object, parameter: 'graded.transfer.kind' });
+      checkValues(tf.mu, n, { dim: 'voltage', default: 0, doc: '' }, object, 'graded.transfer.mu');
+      checkValues(tf.slope, n, { dim: 'dimensionless', default: 0, doc: '' }, object, 'graded.transfer.slope');
+    }
+    checkValues(proj.delay, n, { dim: 'time', default: 0, min: 0, max: 0, doc: '' }, object, 'delay', 'graded synapses act without delay (the presynaptic value at the start of each step)');
+    return;
+  }
+  if (graded) {
+    throw new ValidationError(`${object}: receptor "${proj.receptor}" of ${post.model.name} is graded; connect with transmission "graded".`, { object, parameter: 'transmission', expected: 'graded' });
+  }
+  if (pre.model.kind === 'neuron' && pre.model.spiking === false) {
+    throw new ValidationError(`${object}: "${pre.label}" (${pre.model.name}) does not spike; connect it with transmission "graded" or "gap".`, { object, parameter: 'transmission' });
+  }
   const minDelay = dt * (1 - 1e-9);
   checkValues(proj.delay, n, { dim: 'time', default: 0, min: 0, doc: '' }, object, 'delay');
   const d = proj.delay;
@@ -265,6 +320,7 @@ export function validateNetwork(ir: NetworkIR): ResolvedNetwork {
   if (!Number.isInteger(run.threads) || run.threads < 0) {
     throw new ValidationError(`${runObj}: threads = ${run.threads} must be a whole number (0 = one per core).`, { object: runObj, parameter: 'threads' });
   }
+  checkSolver(run, runObj);
   const byLabel = new Map<string, ResolvedPopulation>();
   const populations = ir.populations.map((p) => {
     if (byLabel.has(p.label)) throw new ValidationError(`population "${p.label}" is defined twice.`, { object: `population "${p.label}"`, parameter: 'label' });
@@ -304,6 +360,18 @@ export function validateNetwork(ir: NetworkIR): ResolvedNetwork {
     }
   }
   return { ir, populations, byLabel };
+}
+
+const SOLVER_SETTINGS = ['auto', 'euler', 'rk4', 'rk45'];
+
+function checkSolver(run: NetworkIR['run'], object: string): void {
+  const solver = run.solver ?? 'auto';
+  if (!SOLVER_SETTINGS.includes(solver)) throw new UnknownNameError('solver', solver, SOLVER_SETTINGS, { object, parameter: 'solver' });
+  for (const [k, v, min] of [['atol', run.atol, 0], ['rtol', run.rtol, 0]] as const) {
+    if (v !== undefined && (!Number.isFinite(v) || v <= min)) {
+      throw new ValidationError(`${object}: ${k} = ${v} must be a finite number > 0.`, { object, parameter: k, expected: '> 0' });
+    }
+  }
 }
 
 function checkStimulus(s: NetworkIR['stimuli'][number], model: NeuronModel, object: string): void {
@@ -348,6 +416,22 @@ function checkStimulus(s: NetworkIR['stimuli'][number], model: NeuronModel, obje
 
 /** Refuses a network an engine cannot run, naming the engines that can. */
 export function requireEngineSupport(net: ResolvedNetwork, engine: string): void {
+  if (engine !== 'clock') {
+    for (const proj of net.ir.projections) {
+      const t = proj.transmission ?? 'spike';
+      if (t !== 'spike') {
+        throw new UnsupportedError(`engine "${engine}" cannot run ${t === 'gap' ? 'gap junctions' : 'graded synapses'} (projection "${proj.label}"); use engine "clock".`, {
+          object: `projection "${proj.label}"`,
+          parameter: 'engine',
+          expected: 'clock',
+          fix: '--engine clock',
+        });
+      }
+    }
+    if ((net.ir.run.solver ?? 'auto') !== 'auto') {
+      throw new UnsupportedError(`engine "${engine}" has no solver "${net.ir.run.solver}"; the ODE solvers run in engine "clock".`, { object: 'run settings', parameter: 'solver', fix: '--engine clock' });
+    }
+  }
   for (const p of net.populations) {
     if (!p.model.engines.includes(engine)) {
       throw new UnsupportedError(

@@ -48,7 +48,7 @@ export function modelCatalogueMarkdown(): string {
     if (m.kind === 'neuron') {
       out.push('| state | unit | initial | meaning |', '|---|---|---|---|');
       for (const [name, s] of Object.entries(m.state)) {
-        out.push(`| \`${name}\` | ${INTERNAL_UNIT[s.dim]} | ${typeof s.initial === 'number' ? s.initial : `= ${s.initial.param}`} | ${s.doc} |`);
+        out.push(`| \`${name}\` | ${INTERNAL_UNIT[s.dim]} | ${typeof s.initial === 'number' ? s.initial : s.initial === 'equilibrium' ? 'network equilibrium' : `= ${s.initial.param}`} | ${s.doc} |`);
       }
       out.push('', '| receptor | adds to | weight unit | sign | |', '|---|---|---|---|---|');
       for (const [name, r] of Object.entries(m.receptors)) {

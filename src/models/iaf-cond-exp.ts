@@ -84,4 +84,5 @@ export const iafCondExp: NeuronModel = {
           reset: 'v = v_reset;',
         },
   engines: ['clock'],
+  voltage: 'v',
 };

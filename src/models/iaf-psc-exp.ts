@@ -73,6 +73,7 @@ export const iafPscExp: NeuronModel = {
     reset: 'v = v_reset;',
   }),
   engines: ['clock', 'event'],
+  voltage: 'v',
 };
 
 /**

@@ -50,4 +50,5 @@ export const izhikevich: NeuronModel = {
     reset: 'v = c; u += d;',
   }),
   engines: ['clock'],
+  voltage: 'v',
 };

@@ -7,7 +7,12 @@
  * reads the same declaration.
  *
  * Names visible inside a snippet: every state variable, every parameter, every
- * derived constant, `dt` (ms) and `I_stim` (nA, the sum of DC/step stimuli this step).
+ * derived constant, `dt` (ms), `I_stim` (nA, the sum of DC/step stimuli this step),
+ * and for gap junctions `G_gap` (µS, the neuron's total gap conductance) and
+ * `IG_gap` (nA/… Σ_j g_ij·V_j, µS·mV = nA), so that the gap current is
+ * IG_gap − G_gap·V. Models with `gapInput: 'current'` never name them: the engine adds
+ * the gap current to I_stim. Graded receptors' variables hold this step's summed
+ * conductance when the snippet runs.
  */
 import type { Dimension } from '../units.js';
 
@@ -28,8 +33,11 @@ export interface ParamDecl {
 
 export interface StateDecl {
   dim: Dimension;
-  /** Initial value: a number, or the name of the parameter it starts at. */
-  initial: number | { param: string };
+  /**
+   * Initial value: a number, the name of the parameter it starts at, or
+   * 'equilibrium' (set by the engine from the network equilibrium, see EquilibriumDecl).
+   */
+  initial: number | { param: string } | 'equilibrium';
   doc: string;
 }
 
@@ -40,7 +48,39 @@ export interface ReceptorDecl {
   weightDim: Dimension;
   /** Allowed sign of the weight (PyNN: inhibitory current weights are negative). */
   sign: 'nonnegative' | 'nonpositive';
+  /**
+   * `event` (default): arriving spike weights are added to the variable. `graded`:
+   * the variable is set every step to the summed input of graded projections.
+   */
+  mode?: 'event' | 'graded';
   doc: string;
+}
+
+/**
+ * A network equilibrium the engine computes before (and, when input-dependent, during)
+ * a run, e.g. the Kunert et al. 2014 threshold V_th: the solution of the linear system
+ * obtained from the voltage equation at dV/dt = 0 with every graded output at its
+ * equilibrium value. Leak, receptor reversals and gap junctions enter; the DC/step
+ * stimulus current enters when `inputDependent` holds for the neuron.
+ */
+export interface EquilibriumDecl {
+  /** State variable that receives the equilibrium voltage (e.g. `v_th`). */
+  target: string;
+  /** Leak conductance and reversal parameter names. */
+  leak: { g: string; e: string };
+  /** Reversal-potential parameter of each graded receptor. */
+  reversal: Record<string, string>;
+  /** Value each graded output takes at the equilibrium, as presynaptic neuron. */
+  outputs: Record<string, (p: Record<string, number>) => number>;
+  /** True when the equilibrium follows the stimulus current (recomputed when it changes). */
+  inputDependent: (p: Record<string, number>) => boolean;
+}
+
+/** Right-hand side for the whole-network ODE solvers (run.solver euler / rk4 / rk45). */
+export interface OdeDecl {
+  /** Integrated state variables; the snippet assigns `d_<name>` for each (per ms). */
+  state: string[];
+  rhs: string;
 }
 
 export interface Constraint {
@@ -91,6 +131,16 @@ export interface NeuronModel {
   code: (method: string) => ModelCode;
   /** Engines able to run the model (the clock engine runs all). */
   engines: string[];
+  /** Membrane-potential variable: required for gap junctions. */
+  voltage?: string;
+  /** How the update takes gap junctions (see above); `current` when omitted. */
+  gapInput?: 'current' | 'conductance';
+  /** State variables that graded projections may read from this model. */
+  gradedOutputs?: string[];
+  /** False for non-spiking (graded) models; true when omitted. */
+  spiking?: boolean;
+  equilibrium?: EquilibriumDecl;
+  ode?: OdeDecl;
 }
 
 export interface SourceModel {

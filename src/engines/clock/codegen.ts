@@ -18,8 +18,14 @@ export interface NeuronKernelSpec {
   method: string;
   /** Parameter and derived-constant values: a number (inlined) or 'array' (read per neuron). */
   constants: Record<string, number | 'array'>;
-  /** Receptors that receive input (have a ring buffer). */
+  /** Receptors that receive spikes (have a ring buffer). */
   receptors: string[];
+  /** Graded receptors with input: their variable is set from `gin_<receptor>` before the update. */
+  gradedReceptors: string[];
+  /** Gap junctions reach the population (`gin_gap`, `c_G_gap`). */
+  gap: boolean;
+  /** Variables written to `out_<var>[obase + i]` after the step, for graded synapses and gap junctions. */
+  outputs: string[];
   hasCurrentStimulus: boolean;
   /** Refractory steps: a number when uniform, 'array' when per neuron, 0 for none. */
   refractorySteps: number | 'array';
@@ -34,9 +40,11 @@ function literal(x: number): string {
 }
 
 /**
- * Source of a factory `(A) => step(lo, hi, slot, spk) => spikeCount`, where A holds
- * the arrays: `s_<var>` state, `c_<name>` per-neuron constants, `in_<receptor>`
- * ring buffers (slot·size offset passed in as `slot`), `istim`, `refr`, `refsteps`.
+ * Source of a factory `(A) => step(lo, hi, slot, spk, obase) => spikeCount`, where A
+ * holds the arrays: `s_<var>` state, `c_<name>` per-neuron constants, `in_<receptor>`
+ * ring buffers (slot·size offset passed in as `slot`), `istim`, `refr`, `refsteps`,
+ * and for continuous coupling `gin_<receptor>` / `gin_gap` / `c_G_gap` inputs and
+ * `out_<var>` published values (parity offset `obase`).
  */
 export function neuronKernelSource(spec: NeuronKernelSpec): string {
   const { model } = spec;
@@ -48,11 +56,14 @@ export function neuronKernelSource(spec: NeuronKernelSpec): string {
   for (const [name, c] of Object.entries(spec.constants)) if (c === 'array') lines.push(`const c_${name} = A.c_${name};`);
   for (const r of spec.receptors) lines.push(`const in_${r} = A.in_${r};`);
   if (spec.hasCurrentStimulus) lines.push('const istim = A.istim;');
+  for (const r of spec.gradedReceptors) lines.push(`const gin_${r} = A.gin_${r};`);
+  if (spec.gap) lines.push('const gin_gap = A.gin_gap, c_G_gap = A.c_G_gap;');
+  for (const v of spec.outputs) lines.push(`const out_${v} = A.out_${v};`);
   const refr = spec.refractorySteps !== 0;
   if (refr) lines.push('const refr = A.refr;');
   if (spec.refractorySteps === 'array') lines.push('const refsteps = A.refsteps;');
   lines.push('const dt = ' + literal(spec.constants.__dt as number) + ';');
-  lines.push('return function step(lo, hi, slot, spk) {');
+  lines.push('return function step(lo, hi, slot, spk, obase) {');
   lines.push('  let ns = 0;');
   lines.push('  for (let i = lo; i < hi; i++) {');
   for (const [name, c] of Object.entries(spec.constants)) {
@@ -60,7 +71,12 @@ export function neuronKernelSource(spec: NeuronKernelSpec): string {
     lines.push(c === 'array' ? `    const ${name} = c_${name}[i];` : `    const ${name} = ${literal(c)};`);
   }
   for (const s of stateNames) lines.push(`    let ${s} = s_${s}[i];`);
-  lines.push(spec.hasCurrentStimulus ? '    const I_stim = istim[i];' : '    const I_stim = 0;');
+  for (const r of spec.gradedReceptors) lines.push(`    ${model.receptors[r]!.variable} = gin_${r}[i];`);
+  lines.push(spec.gap ? '    const G_gap = c_G_gap[i], IG_gap = gin_gap[i];' : '    const G_gap = 0, IG_gap = 0;');
+  const stim = spec.hasCurrentStimulus ? 'istim[i]' : '0';
+  // Models that take gap junctions as a current get I_gap = Σ g (V_j − V_i) added to I_stim.
+  const gapCurrent = spec.gap && (model.gapInput ?? 'current') === 'current' ? ` + (IG_gap - G_gap * ${model.voltage})` : '';
+  lines.push(`    const I_stim = ${stim}${gapCurrent};`);
   if (refr) {
     lines.push('    const refractory = refr[i] > 0;');
     lines.push('    if (refractory) {');
@@ -80,6 +96,7 @@ export function neuronKernelSource(spec: NeuronKernelSpec): string {
   lines.push('      spk[ns++] = i;');
   lines.push('    }');
   for (const s of stateNames) lines.push(`    s_${s}[i] = ${s};`);
+  for (const v of spec.outputs) lines.push(`    out_${v}[obase + i] = ${v};`);
   lines.push('  }');
   lines.push('  return ns;');
   lines.push('};');

@@ -10,6 +10,7 @@ import { requireEngineSupport, validateNetwork } from '../../ir/validate.js';
 import type { NetworkIR } from '../../ir/types.js';
 import type { Engine, EngineOptions, SimulationOutput } from '../types.js';
 import { abortRun, runWorker, type WorkerResult } from './loop.js';
+import { checkOdeNetwork, runOde } from './ode.js';
 import { buildPlan, type ClockPlan } from './plan.js';
 
 /**
@@ -42,11 +43,15 @@ export const clockEngine: Engine = {
     const net = validateNetwork(ir);
     requireEngineSupport(net, 'clock');
     const sizes = net.populations.map((p) => p.size);
-    const threads = resolveThreads(ir.run.threads, sizes.reduce((a, b) => a + b, 0), Math.max(...sizes));
+    // A network equilibrium (Kunert threshold) is re-solved as a whole on stimulus changes: one thread.
+    const solver = ir.run.solver ?? 'auto';
+    if (solver !== 'auto') checkOdeNetwork(net, solver);
+    const needsOneThread = solver !== 'auto' || net.populations.some((p) => p.model.kind === 'neuron' && p.model.equilibrium !== undefined);
+    const threads = needsOneThread ? 1 : resolveThreads(ir.run.threads, sizes.reduce((a, b) => a + b, 0), Math.max(...sizes));
     const plan = buildPlan(net, threads);
     const buildMs = performance.now() - tBuild;
     const tSim = performance.now();
-    const results = await runAll(plan, options.onProgress);
+    const results = solver === 'auto' ? await runAll(plan, options.onProgress) : [runOde(plan, net, solver, { atol: ir.run.atol, rtol: ir.run.rtol }, options.onProgress)];
     const simMs = performance.now() - tSim;
     return assemble(plan, results, { buildMs, simMs });
   },

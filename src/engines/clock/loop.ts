@@ -10,9 +10,10 @@
 import { SimulationError } from '../../errors.js';
 import { hashString, RngBank } from '../../util/rng.js';
 import { instantiate } from './codegen.js';
-import { assertCapacity, emissionStep, type ClockPlan, type PopulationPlan } from './plan.js';
+import { applyEquilibrium, assertCapacity, emissionStep, type ClockPlan, type PopulationPlan } from './plan.js';
 
-type NeuronStep = (lo: number, hi: number, slot: number, spk: Uint32Array) => number;
+type NeuronStep = (lo: number, hi: number, slot: number, spk: Uint32Array, obase: number) => number;
+type Gather = (obase: number, lo: number, hi: number) => void;
 type Deliver = (spikes: Uint32Array, count: number, start: Uint32Array, end: Uint32Array, step: number) => number;
 
 export interface WorkerResult {
@@ -137,6 +138,27 @@ export function runWorker(plan: ClockPlan, w: number, onProgress?: (fraction: nu
     return { deliver, pre: pj.pre, start, end };
   });
   const barrier = T > 1 ? makeBarrier(plan.control, T) : () => {};
+  const graded = plan.graded.map((g) => {
+    const pre = plan.populations[g.pre]!;
+    const post = plan.populations[g.post]!;
+    const gather = instantiate<Gather>(g.kernelSource, { colPtr: g.colPtr, sources: g.sources, gin: post.arrays[g.input], out: pre.arrays[`out_${g.variable}`], ...g.arrays });
+    return { gather, preSize: pre.size, lo: post.bounds[w]!, hi: post.bounds[w + 1]! };
+  });
+  const deliverContinuous = (par: number) => {
+    for (const g of graded) g.gather(par * g.preSize, g.lo, g.hi);
+  };
+  if (graded.length > 0) {
+    // The inputs of step 0 come from the initial state, published as if by step −1 (parity 1).
+    for (const ps of pops) {
+      for (const v of ps.plan.outputs) {
+        const out = ps.plan.arrays[`out_${v}`] as Float64Array;
+        const st = ps.plan.arrays[`s_${v}`] as Float64Array;
+        for (let i = ps.lo; i < ps.hi; i++) out[ps.plan.size + i] = st[i]!;
+      }
+    }
+    barrier();
+    deliverContinuous(1);
+  }
   const counts = plan.spikeCounts;
   let events = 0;
   let nextReport = 0;
@@ -144,6 +166,12 @@ export function runWorker(plan: ClockPlan, w: number, onProgress?: (fraction: nu
   for (let n = 0; n < steps; n++) {
     const par = n & 1;
     const tEnd = (n + 1) * dt;
+    if (plan.equilibrium) {
+      // A stimulus change moves the equilibrium (Kunert threshold) of every coupled neuron.
+      let changed = false;
+      for (const p of plan.equilibrium.pops) if (applyCurrentEvents(pops[p]!, n)) changed = true;
+      if (changed) applyEquilibrium(plan);
+    }
     for (let p = 0; p < pops.length; p++) {
       const ps = pops[p]!;
       const pp = ps.plan;
@@ -158,7 +186,7 @@ export function runWorker(plan: ClockPlan, w: number, onProgress?: (fraction: nu
           const base = (n / tr.iv) * tr.nIdx;
           for (let k = tr.from; k < tr.to; k++) tr.data[base + k] = tr.state[tr.indices[k]!]!;
         }
-        ns = ps.step!(ps.lo, ps.hi, slot, spk);
+        ns = ps.step!(ps.lo, ps.hi, slot, spk, par * pp.size);
       } else if (pp.kind === 'poisson') {
         ns = 0;
         const next = ps.srcNext!;
@@ -201,6 +229,7 @@ export function runWorker(plan: ClockPlan, w: number, onProgress?: (fraction: nu
         if (c > 0) events += pj.deliver(lists[u]![par]!, c, pj.start, pj.end, n);
       }
     }
+    if (graded.length > 0) deliverContinuous(par);
     if ((n & FLUSH_MASK) === FLUSH_MASK) for (const ps of pops) flushTiny(ps);
     if (onProgress && n >= nextReport) {
       onProgress(n / steps);
@@ -252,16 +281,24 @@ function recordSpikes(ps: PopState, spk: Uint32Array, ns: number, n: number, tEn
   }
 }
 
-/** DC/step currents, Poisson and timed inputs of step n for this worker's neurons. */
-function applyInputs(ps: PopState, n: number, slot: number, tEnd: number): number {
+/** DC/step current changes due by step n; true when there were any. */
+function applyCurrentEvents(ps: PopState, n: number): boolean {
   const pp = ps.plan;
-  let events = 0;
   const istim = pp.arrays.istim as Float64Array | undefined;
+  const before = ps.nextEvent;
   while (ps.nextEvent < pp.currentEvents.length && pp.currentEvents[ps.nextEvent]!.step <= n) {
     const ev = pp.currentEvents[ps.nextEvent++]!;
     const [a, b] = slice(ev.indices, ps.lo, ps.hi);
     for (let k = a; k < b; k++) istim![ev.indices[k]!] += ev.delta;
   }
+  return ps.nextEvent > before;
+}
+
+/** DC/step currents, Poisson and timed inputs of step n for this worker's neurons. */
+function applyInputs(ps: PopState, n: number, slot: number, tEnd: number): number {
+  const pp = ps.plan;
+  let events = 0;
+  applyCurrentEvents(ps, n);
   for (const st of ps.poisson) {
     const { next, bank, ring, mean, from, to } = st;
     const weight = st.plan.weight;

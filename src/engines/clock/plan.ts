@@ -12,6 +12,8 @@ import { INTERNAL_UNIT } from '../../units.js';
 import { sharedArray, toShared } from '../../util/shared.js';
 import type { DelayRounding } from '../types.js';
 import { neuronKernelSource, projectionKernelSource, type NeuronKernelSpec } from './codegen.js';
+import { buildEquilibrium, solveEquilibrium, type Equilibrium } from './equilibrium.js';
+import { gatherKernelSource, isContinuous, layoutGraded, toGathers, type GradedLayout } from './graded.js';
 
 export interface CurrentEvent {
   step: number;
@@ -70,6 +72,32 @@ export interface PopulationPlan {
   recordSpikes?: Uint8Array;
   traces: TracePlan[];
   rateBin?: number;
+  /** Variables the kernel publishes each step for graded synapses and gap junctions (`out_<var>`, 2·size). */
+  outputs: string[];
+  /** Graded receptors with input (`gin_<receptor>`), plus `gap` when gap junctions reach the population. */
+  continuousInputs: string[];
+  /** Parameters and derived constants: a number, or 'array' (in `c_<name>`). Neuron populations only. */
+  constants?: NeuronKernelSpec['constants'];
+}
+
+/** A graded or gap-junction delivery (see graded.ts). */
+export interface GradedPlan {
+  label: string;
+  pre: number;
+  post: number;
+  variable: string;
+  input: string;
+  kernelSource: string;
+  /** CSC by postsynaptic neuron. */
+  colPtr: Uint32Array;
+  sources: Uint32Array;
+  /** The first gather into an input assigns, later ones add. */
+  assign: boolean;
+  /** Per-synapse W (weight), MU, SL (sigmoid centre and slope) when not uniform... */
+  arrays: Record<string, Float64Array>;
+  /** ...and their uniform values otherwise. */
+  scalars: Record<string, number>;
+  sigmoid: boolean;
 }
 
 export interface ProjectionPlan {
@@ -91,6 +119,11 @@ export interface ClockPlan {
   threads: number;
   populations: PopulationPlan[];
   projections: ProjectionPlan[];
+  graded: GradedPlan[];
+  /** Network equilibrium (e.g. the Kunert threshold), re-solved when stimulus currents change. */
+  equilibrium?: Equilibrium;
+  /** Per population: the state variable holding the equilibrium, when it has one. */
+  equilibriumTarget: (string | undefined)[];
   delayRounding: DelayRounding[];
   /** Spike lists: per population, worker, parity. */
   spikeLists: Uint32Array[][][];
@@ -113,9 +146,10 @@ export function buildPlan(net: ResolvedNetwork, threads: number): ClockPlan {
   const popIndex = new Map(net.populations.map((p, i) => [p.label, i]));
 
   // Ring lengths per (post population, receptor) from the longest delay into it.
-  const delayInfo = net.ir.projections.map((proj) => roundDelays(proj, dt));
+  const spiking = net.ir.projections.filter((p) => !isContinuous(p));
+  const delayInfo = spiking.map((proj) => roundDelays(proj, dt));
   const ringSlots: Record<string, number>[] = net.populations.map(() => ({}));
-  net.ir.projections.forEach((proj, k) => {
+  spiking.forEach((proj, k) => {
     const slots = ringSlots[popIndex.get(proj.post)!]!;
     slots[proj.receptor] = Math.max(slots[proj.receptor] ?? 1, delayInfo[k]!.maxSteps + 1);
   });
@@ -131,10 +165,44 @@ export function buildPlan(net: ResolvedNetwork, threads: number): ClockPlan {
     for (const r of Object.keys(slots)) slots[r] = L;
   }
 
-  const populations = net.populations.map((pop, p) => planPopulation(net, pop, ringSlots[p]!, threads, steps));
-  const projections = net.ir.projections.map((proj, k) =>
+  const layout = layoutGraded(net);
+  const populations = net.populations.map((pop, p) => planPopulation(net, pop, ringSlots[p]!, threads, steps, layout, p));
+  const projections = spiking.map((proj, k) =>
     planProjection(proj, popIndex.get(proj.pre)!, popIndex.get(proj.post)!, net, delayInfo[k]!, ringSlots, threads),
   );
+  const share = threads > 1;
+  const sh = <T extends Uint32Array | Float64Array>(x: T): T => (share ? (toShared(x) as T) : x);
+  const graded = toGathers(
+    layout.deliveries,
+    net.populations.map((p) => p.size),
+  ).map((g): GradedPlan => {
+    const arrays: Record<string, Float64Array> = {};
+    const scalars: Record<string, number> = {};
+    const put = (k: string, v: number | Float64Array | undefined) => {
+      if (v instanceof Float64Array) arrays[k] = sh(v);
+      else if (v !== undefined) scalars[k] = v;
+    };
+    put('W', g.weight);
+    put('MU', g.sigmoid?.mu);
+    put('SL', g.sigmoid?.slope);
+    return {
+      label: g.label,
+      pre: g.pre,
+      post: g.post,
+      variable: g.variable,
+      input: g.input,
+      kernelSource: gatherKernelSource(g),
+      colPtr: sh(g.colPtr),
+      sources: sh(g.sources),
+      arrays,
+      scalars,
+      sigmoid: g.sigmoid !== undefined,
+      assign: g.assign,
+    };
+  });
+  const equilibrium = buildEquilibrium(net);
+  const equilibriumTarget = net.populations.map((p) => (p.model.kind === 'neuron' ? p.model.equilibrium?.target : undefined));
+  if (equilibrium) startAtEquilibrium(net, populations, equilibrium);
   // Capacity of spike lists: one spike per neuron per step, more for sources (several spikes in one step).
   const spikeLists = populations.map((pp) =>
     pp.bounds.slice(0, threads).map((_, w) => {
@@ -149,7 +217,10 @@ export function buildPlan(net: ResolvedNetwork, threads: number): ClockPlan {
     threads,
     populations,
     projections,
-    delayRounding: net.ir.projections.map((proj, k) => ({ projection: proj.label, ...delayInfo[k]!.report })),
+    graded,
+    equilibrium,
+    equilibriumTarget,
+    delayRounding: spiking.map((proj, k) => ({ projection: proj.label, ...delayInfo[k]!.report })),
     spikeLists,
     spikeCounts: sharedArray(Int32Array, populations.length * threads * 2),
     control: sharedArray(Int32Array, 4),
@@ -255,7 +326,54 @@ function sortRows(rowPtr: Uint32Array, targets: Uint32Array, weights?: Float64Ar
   return { targets: t2, weights: w2, delays: d2 };
 }
 
-function planPopulation(net: ResolvedNetwork, pop: ResolvedPopulation, slots: Record<string, number>, threads: number, steps: number): PopulationPlan {
+/**
+ * Sets the equilibrium variable (e.g. v_th) to the input-free equilibrium and, for
+ * state declared to start 'equilibrium' and not given in the IR, the voltage to it and
+ * the graded outputs to their equilibrium values: the network starts at rest.
+ */
+function startAtEquilibrium(net: ResolvedNetwork, populations: PopulationPlan[], eq: Equilibrium): void {
+  for (const p of eq.pops) {
+    const pop = net.populations[p]!;
+    const model = pop.model as NeuronModel;
+    const decl = model.equilibrium!;
+    const o = eq.offset.get(p)!;
+    const arrays = populations[p]!.arrays;
+    const given = (v: string) => pop.ir.initial?.[v] !== undefined;
+    for (const [name, st] of Object.entries(model.state)) {
+      if (st.initial !== 'equilibrium' || given(name)) continue;
+      const a = arrays[`s_${name}`] as Float64Array;
+      const outputAt = decl.outputs[name];
+      for (let i = 0; i < pop.size; i++) {
+        if (name === decl.target || name === model.voltage) a[i] = eq.rest[o + i]!;
+        else if (outputAt) a[i] = outputAt(Object.fromEntries(Object.entries(pop.params).map(([k, v]) => [k, valueAt(v, i)])));
+      }
+    }
+  }
+}
+
+/** Re-solves the equilibrium for the current stimulus and writes it into each population's target variable. */
+export function applyEquilibrium(plan: ClockPlan): void {
+  const eq = plan.equilibrium!;
+  const x = solveEquilibrium(
+    eq,
+    plan.populations.map((pp) => pp.arrays.istim as Float64Array | undefined),
+  );
+  for (const p of eq.pops) {
+    const pp = plan.populations[p]!;
+    const a = pp.arrays[`s_${plan.equilibriumTarget[p]!}`] as Float64Array;
+    a.set(x.subarray(eq.offset.get(p)!, eq.offset.get(p)! + pp.size));
+  }
+}
+
+function planPopulation(
+  net: ResolvedNetwork,
+  pop: ResolvedPopulation,
+  slots: Record<string, number>,
+  threads: number,
+  steps: number,
+  layout: GradedLayout,
+  p: number,
+): PopulationPlan {
   const { dt } = net.ir.run;
   const bounds = partition(pop.size, threads);
   const arrays: PopulationPlan['arrays'] = {};
@@ -317,7 +435,9 @@ function planPopulation(net: ResolvedNetwork, pop: ResolvedPopulation, slots: Re
     }
   }
 
-  const base = { label: pop.label, size: pop.size, bounds, arrays, ringSlots: slots, currentEvents, poissonStims, timedInputs, traces, recordSpikes, rateBin };
+  const outputs = [...layout.outputs[p]!];
+  const continuousInputs = [...layout.gradedInputs[p]!, ...(layout.gapConductance[p] ? ['gap'] : [])];
+  const base = { label: pop.label, size: pop.size, bounds, arrays, ringSlots: slots, currentEvents, poissonStims, timedInputs, traces, recordSpikes, rateBin, outputs, continuousInputs };
   if (pop.model.kind === 'source') {
     const cap = bounds.slice(0, threads).map((_, w) => 8 * (bounds[w + 1]! - bounds[w]!) + 64);
     if (pop.model.name === 'spike_source_array') return { ...base, kind: 'array', spikeTimes: pop.ir.spikeTimes!, spikeCapacity: cap };
@@ -374,8 +494,22 @@ function planPopulation(net: ResolvedNetwork, pop: ResolvedPopulation, slots: Re
   for (const [receptor, L] of Object.entries(slots)) arrays[`in_${receptor}`] = sharedArray(Float64Array, L * pop.size);
   const hasCurrentStimulus = currentEvents.length > 0;
   if (hasCurrentStimulus) arrays.istim = sharedArray(Float64Array, pop.size);
-  const kernelSource = neuronKernelSource({ model, method: pop.method, constants, receptors: Object.keys(slots), hasCurrentStimulus, refractorySteps });
-  return { ...base, kind: 'neuron', kernelSource, decaysToZero: model.decaysToZero ?? [], spikeCapacity: bounds.slice(0, threads).map((_, w) => bounds[w + 1]! - bounds[w]! + 1) };
+  for (const r of continuousInputs) arrays[`gin_${r}`] = sharedArray(Float64Array, pop.size);
+  const gap = layout.gapConductance[p];
+  if (gap) arrays.c_G_gap = toShared(gap);
+  for (const v of outputs) arrays[`out_${v}`] = sharedArray(Float64Array, 2 * pop.size);
+  const kernelSource = neuronKernelSource({
+    model,
+    method: pop.method,
+    constants,
+    receptors: Object.keys(slots),
+    gradedReceptors: [...layout.gradedInputs[p]!],
+    gap: gap !== undefined,
+    outputs,
+    hasCurrentStimulus,
+    refractorySteps,
+  });
+  return { ...base, kind: 'neuron', kernelSource, constants, decaysToZero: model.decaysToZero ?? [], spikeCapacity: bounds.slice(0, threads).map((_, w) => bounds[w + 1]! - bounds[w]! + 1) };
 }
 
 /**
