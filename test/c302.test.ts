@@ -18,8 +18,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Network } from '../src/api/network.js';
-import { clockEngine } from '../src/engines/clock/index.js';
 import type { SimulationOutput } from '../src/engines/types.js';
+import { run, trace } from './helpers.js';
 import { getModel } from '../src/models/index.js';
 import { expTwoNormalisation, expTwoPeakTime } from '../src/models/c302.js';
 import { parseRecords } from '../src/connectome/csv.js';
@@ -29,16 +29,6 @@ const MODELS = ['c302_iaf', 'c302_iaf_activity'] as const;
 /** c302 level A/B cell: C 3 pF, g_L 0.1 nS, E_L −50 mV, V_th −30 mV, V_reset −50 mV (internal units nF, µS, mV). */
 const LEVEL_A = { cm: 0.003, g_leak: 1e-4, e_leak: -50, v_thresh: -30, v_reset: -50 };
 
-async function run(net: Network, duration: number): Promise<SimulationOutput> {
-  net.setRun({ duration, threads: 1 });
-  return clockEngine.run(net.toIR());
-}
-
-function trace(out: SimulationOutput, variable: string, population?: string): Float64Array {
-  const t = out.traces.find((x) => x.variable === variable && (population === undefined || x.population === population));
-  if (!t) throw new Error(`no trace ${variable}`);
-  return t.data;
-}
 
 /** Step counts at which a crossing at analytic time x (ms) may be seen: ceil(x/dt), or either neighbour when x/dt is within 1e-6 of a whole number. */
 function crossingSteps(x: number, dt: number): number[] {

@@ -10,19 +10,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Network } from '../src/api/network.js';
-import { clockEngine } from '../src/engines/clock/index.js';
-import type { SimulationOutput } from '../src/engines/types.js';
+import { run, trace } from './helpers.js';
 
-async function run(net: Network, duration: number): Promise<SimulationOutput> {
-  net.setRun({ duration, threads: 1 });
-  return clockEngine.run(net.toIR());
-}
-
-function trace(out: SimulationOutput, variable: string, population?: string): Float64Array {
-  const t = out.traces.find((x) => x.variable === variable && (population === undefined || x.population === population));
-  if (!t) throw new Error(`no trace ${variable}`);
-  return t.data;
-}
 
 // ------------------------------------------------------------------ IF_cond_exp
 

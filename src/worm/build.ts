@@ -20,7 +20,7 @@ import { getModel, type NeuronModel } from '../models/index.js';
 import type { ProjectionIR } from '../ir/types.js';
 import { toInternal } from '../units.js';
 import { BODY_WALL_MUSCLES, loadConnectome, loadNeuronTable, type Connectome, type DatasetId, type NeuronInfo } from '../connectome/index.js';
-import { assignSigns, BASE_SIGN_RULES, readSignTable, type BaseSignRule, type EdgeSign, type SignTable } from './signs.js';
+import { assignSigns, baseSign, BASE_SIGN_RULES, readSignTable, type BaseSignRule, type EdgeSign, type SignTable } from './signs.js';
 
 export const NEURON_CATEGORIES = ['sensory', 'inter', 'motor', 'pharyngeal', 'unknown'] as const;
 
@@ -186,7 +186,6 @@ export function addWorm(net: Network, spec: WormSpec = {}, baseDir = process.cwd
     musclePop = `${label}_muscles`;
     net.population(musclePop, BODY_WALL_MUSCLES.length, model.name, spec.params ?? {}, {}, { neuronNames: [...BODY_WALL_MUSCLES] });
     const mIndex = new Map(BODY_WALL_MUSCLES.map((m, i) => [m, i]));
-    const info = new Map(table.map((n) => [n.name, n]));
     const mExc: [number, number, number][] = [];
     const mInh: [number, number, number][] = [];
     // Varshney names no muscle (its NMJ rows end at a pseudo-node): take the OpenWorm spreadsheet's NMJ table then.
@@ -195,7 +194,7 @@ export function addWorm(net: Network, spec: WormSpec = {}, baseDir = process.cwd
     for (const e of nmj) {
       if (!index.has(e.pre) || !mIndex.has(e.muscle)) continue;
       // NMJ signs follow the base rule only (override tables name neurons).
-      const inhibitory = assignSigns([{ pre: e.pre, post: e.pre }], base, [], [info.get(e.pre)!]).signs[0]!.sign === 'inhibitory';
+      const inhibitory = baseSign(base, byName.get(e.pre)) === 'inhibitory';
       (inhibitory ? mInh : mExc).push([index.get(e.pre)!, mIndex.get(e.muscle)!, gNmj * scale(e.count)]);
     }
     connectEdges(`${label}:nmj_excitatory`, musclePop, neurons.length, mExc, 'excitatory');

@@ -31,7 +31,8 @@ export interface NeuronKernelSpec {
   refractorySteps: number | 'array';
 }
 
-function literal(x: number): string {
+/** A number as JavaScript source that reads back to the same double. */
+export function literal(x: number): string {
   if (Number.isNaN(x)) return 'NaN';
   if (x === Infinity) return 'Infinity';
   if (x === -Infinity) return '-Infinity';

@@ -15,9 +15,10 @@
  * deliveries of the presynaptic voltage: I_a = IG_gap − G_gap·V_a with IG_gap = Σ g V_b
  * and G_gap = Σ g (a per-neuron constant). Self-contacts carry no current and are dropped.
  */
-import type { ResolvedNetwork } from '../../ir/validate.js';
+import { valueAt, type ResolvedNetwork } from '../../ir/validate.js';
 import type { PerElement, ProjectionIR } from '../../ir/types.js';
 import type { NeuronModel } from '../../models/types.js';
+import { literal } from './codegen.js';
 
 /** One directed delivery: Σ_j w_jk f(out_j) into gin[target_k]. */
 export interface GradedDelivery {
@@ -32,6 +33,8 @@ export interface GradedDelivery {
   targets: Uint32Array;
   weight: number | Float64Array;
   sigmoid?: { mu: number | Float64Array; slope: number | Float64Array };
+  /** Read the CSR backwards (row = postsynaptic neuron, target = presynaptic): the second direction of a gap junction. */
+  reverse?: boolean;
 }
 
 export interface GradedLayout {
@@ -48,10 +51,6 @@ export function isContinuous(p: ProjectionIR): boolean {
   return transmissionOf(p) !== 'spike';
 }
 
-function at(x: PerElement, k: number): number {
-  return typeof x === 'number' ? x : x[k]!;
-}
-
 /** Drops the synapses k where keep(k) is false, carrying every per-synapse array along. */
 function filterCsr(rowPtr: Uint32Array, targets: Uint32Array, perSynapse: PerElement[], keep: (row: number, k: number) => boolean) {
   const n = rowPtr.length - 1;
@@ -66,25 +65,6 @@ function filterCsr(rowPtr: Uint32Array, targets: Uint32Array, perSynapse: PerEle
     targets: Uint32Array.from(idx, (k) => targets[k]!),
     arrays: perSynapse.map((a) => (typeof a === 'number' ? a : Float64Array.from(idx, (k) => a[k]!))),
   };
-}
-
-/** CSR of the reverse direction (post → pre), rows sorted by target. */
-function transpose(rowPtr: Uint32Array, targets: Uint32Array, weight: PerElement, nPost: number) {
-  const nPre = rowPtr.length - 1;
-  const rp = new Uint32Array(nPost + 1);
-  for (let k = 0; k < targets.length; k++) rp[targets[k]! + 1]++;
-  for (let i = 0; i < nPost; i++) rp[i + 1] += rp[i]!;
-  const fill = rp.slice(0, nPost);
-  const t = new Uint32Array(targets.length);
-  const w = typeof weight === 'number' ? weight : new Float64Array(targets.length);
-  for (let j = 0; j < nPre; j++) {
-    for (let k = rowPtr[j]!; k < rowPtr[j + 1]!; k++) {
-      const dst = fill[targets[k]!]!++;
-      t[dst] = j;
-      if (typeof w !== 'number') w[dst] = at(weight, k);
-    }
-  }
-  return { rowPtr: rp, targets: t, weight: w };
 }
 
 export function layoutGraded(net: ResolvedNetwork): GradedLayout {
@@ -126,14 +106,13 @@ export function layoutGraded(net: ResolvedNetwork): GradedLayout {
     const gPost = (gapConductance[post] ??= new Float64Array(net.populations[post]!.size));
     for (let i = 0; i + 1 < f.rowPtr.length; i++) {
       for (let k = f.rowPtr[i]!; k < f.rowPtr[i + 1]!; k++) {
-        const g = at(weight, k);
+        const g = valueAt(weight, k);
         gPre[i] = gPre[i]! + g;
         gPost[f.targets[k]!] = gPost[f.targets[k]!]! + g;
       }
     }
     deliveries.push({ label: `${proj.label} (${proj.pre}→${proj.post})`, pre, post, variable: vPre, input: 'gin_gap', rowPtr: f.rowPtr, targets: f.targets, weight });
-    const r = transpose(f.rowPtr, f.targets, weight, net.populations[post]!.size);
-    deliveries.push({ label: `${proj.label} (${proj.post}→${proj.pre})`, pre: post, post: pre, variable: vPost, input: 'gin_gap', rowPtr: r.rowPtr, targets: r.targets, weight: r.weight });
+    deliveries.push({ label: `${proj.label} (${proj.post}→${proj.pre})`, pre: post, post: pre, variable: vPost, input: 'gin_gap', rowPtr: f.rowPtr, targets: f.targets, weight, reverse: true });
   }
   return { deliveries, outputs, gradedInputs, gapConductance };
 }
@@ -170,7 +149,14 @@ export function toGathers(deliveries: GradedDelivery[], sizes: number[]): Graded
     const d0 = ds[0]!;
     const nPost = sizes[d0.post]!;
     const colPtr = new Uint32Array(nPost + 1);
-    for (const d of ds) for (let k = 0; k < d.targets.length; k++) colPtr[d.targets[k]! + 1]++;
+    // Entries as (presynaptic, postsynaptic, delivery, synapse); a reversed delivery swaps the two ends.
+    const entries: [number, number, GradedDelivery, number][] = [];
+    for (const d of ds) {
+      for (let r = 0; r + 1 < d.rowPtr.length; r++) {
+        for (let k = d.rowPtr[r]!; k < d.rowPtr[r + 1]!; k++) entries.push(d.reverse ? [d.targets[k]!, r, d, k] : [r, d.targets[k]!, d, k]);
+      }
+    }
+    for (const e of entries) colPtr[e[1] + 1]++;
     for (let i = 0; i < nPost; i++) colPtr[i + 1] += colPtr[i]!;
     const nnz = colPtr[nPost]!;
     const fill = colPtr.slice(0, nPost);
@@ -185,16 +171,14 @@ export function toGathers(deliveries: GradedDelivery[], sizes: number[]): Graded
     const W = wU === undefined ? new Float64Array(nnz) : undefined;
     const MU = muU === undefined ? new Float64Array(nnz) : undefined;
     const SL = slU === undefined ? new Float64Array(nnz) : undefined;
-    // Rows in pre order, so each column's sources come out ascending (deterministic sums).
-    const entries: [number, number, GradedDelivery, number][] = [];
-    for (const d of ds) for (let j = 0; j + 1 < d.rowPtr.length; j++) for (let k = d.rowPtr[j]!; k < d.rowPtr[j + 1]!; k++) entries.push([j, d.targets[k]!, d, k]);
+    // In presynaptic order, so each column's sources come out ascending (deterministic sums).
     entries.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
     for (const [j, i, d, k] of entries) {
       const dst = fill[i]!++;
       sources[dst] = j;
-      if (W) W[dst] = at(d.weight, k);
-      if (MU) MU[dst] = at(d.sigmoid!.mu, k);
-      if (SL) SL[dst] = at(d.sigmoid!.slope, k);
+      if (W) W[dst] = valueAt(d.weight, k);
+      if (MU) MU[dst] = valueAt(d.sigmoid!.mu, k);
+      if (SL) SL[dst] = valueAt(d.sigmoid!.slope, k);
     }
     const key = `${d0.post}|${d0.input}`;
     out.push({
@@ -212,10 +196,6 @@ export function toGathers(deliveries: GradedDelivery[], sizes: number[]): Graded
     seen.add(key);
   }
   return out;
-}
-
-function literal(x: number): string {
-  return Object.is(x, -0) ? '-0' : `(${x.toPrecision(17)})`;
 }
 
 /**

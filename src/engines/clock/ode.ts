@@ -12,7 +12,7 @@ import { UnsupportedError } from '../../errors.js';
 import type { NeuronModel } from '../../models/types.js';
 import type { ResolvedNetwork } from '../../ir/validate.js';
 import { createStepper, type SolverName } from '../../solvers/index.js';
-import { instantiate } from './codegen.js';
+import { instantiate, literal } from './codegen.js';
 import type { WorkerResult } from './loop.js';
 import { applyEquilibrium, type ClockPlan, type PopulationPlan } from './plan.js';
 
@@ -30,10 +30,6 @@ export function checkOdeNetwork(net: ResolvedNetwork, solver: string): void {
       );
     }
   }
-}
-
-function literal(x: number): string {
-  return Object.is(x, -0) ? '-0' : `(${x.toPrecision(17)})`;
 }
 
 /** Source of `(A) => (y, dy) => void` evaluating one population's right-hand side. */

@@ -1,0 +1,17 @@
+/** Small helpers shared by the model tests. */
+import type { Network } from '../src/api/network.js';
+import { clockEngine } from '../src/engines/clock/index.js';
+import type { SimulationOutput } from '../src/engines/types.js';
+
+/** Runs a network on the clock engine, one thread, for `duration` ms. */
+export async function run(net: Network, duration: number): Promise<SimulationOutput> {
+  net.setRun({ duration, threads: 1 });
+  return clockEngine.run(net.toIR());
+}
+
+/** The samples of a recorded state variable (optionally of one population). */
+export function trace(out: SimulationOutput, variable: string, population?: string): Float64Array {
+  const t = out.traces.find((x) => x.variable === variable && (population === undefined || x.population === population));
+  if (!t) throw new Error(`no trace ${variable}`);
+  return t.data;
+}
