@@ -63,6 +63,8 @@ export interface SimulationOutput {
 export interface EngineOptions {
   /** Called now and then with the fraction of biological time done. */
   onProgress?: (fraction: number) => void;
+  /** Clock engine: gathers of graded synapses and gap junctions in WebAssembly (default) or, when false, in JavaScript (identical bits; for tests and comparisons). */
+  wasmGather?: boolean;
 }
 
 export interface Engine {

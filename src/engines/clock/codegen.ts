@@ -26,6 +26,8 @@ export interface NeuronKernelSpec {
   gap: boolean;
   /** Variables written to `out_<var>[obase + i]` after the step, for graded synapses and gap junctions. */
   outputs: string[];
+  /** False when the gathers read the state arrays themselves (one thread): nothing to publish. */
+  publishOutputs?: boolean;
   hasCurrentStimulus: boolean;
   /** Refractory steps: a number when uniform, 'array' when per neuron, 0 for none. */
   refractorySteps: number | 'array';
@@ -59,7 +61,8 @@ export function neuronKernelSource(spec: NeuronKernelSpec): string {
   if (spec.hasCurrentStimulus) lines.push('const istim = A.istim;');
   for (const r of spec.gradedReceptors) lines.push(`const gin_${r} = A.gin_${r};`);
   if (spec.gap) lines.push('const gin_gap = A.gin_gap, c_G_gap = A.c_G_gap;');
-  for (const v of spec.outputs) lines.push(`const out_${v} = A.out_${v};`);
+  const publish = spec.publishOutputs !== false;
+  if (publish) for (const v of spec.outputs) lines.push(`const out_${v} = A.out_${v};`);
   const refr = spec.refractorySteps !== 0;
   if (refr) lines.push('const refr = A.refr;');
   if (spec.refractorySteps === 'array') lines.push('const refsteps = A.refsteps;');
@@ -96,12 +99,26 @@ export function neuronKernelSource(spec: NeuronKernelSpec): string {
   if (refr) lines.push(spec.refractorySteps === 'array' ? '      refr[i] = refsteps[i];' : `      refr[i] = ${spec.refractorySteps};`);
   lines.push('      spk[ns++] = i;');
   lines.push('    }');
-  for (const s of stateNames) lines.push(`    s_${s}[i] = ${s};`);
-  for (const v of spec.outputs) lines.push(`    out_${v}[obase + i] = ${v};`);
+  // Write back only what the step can change (a variable only read, such as an
+  // equilibrium threshold set between steps, keeps its array value).
+  const snippets = [code.update, code.updateRefractory ?? '', code.threshold, code.reset].join('\n');
+  const changed = (s: string) =>
+    spec.receptors.some((r) => model.receptors[r]!.variable === s) ||
+    spec.gradedReceptors.some((r) => model.receptors[r]!.variable === s) ||
+    assigns(snippets, s);
+  for (const s of stateNames) if (changed(s)) lines.push(`    s_${s}[i] = ${s};`);
+  if (publish) for (const v of spec.outputs) lines.push(`    out_${v}[obase + i] = ${v};`);
   lines.push('  }');
   lines.push('  return ns;');
   lines.push('};');
   return lines.join('\n');
+}
+
+/** Whether JavaScript source assigns to identifier `name` (=, op=, ++, --). */
+export function assigns(src: string, name: string): boolean {
+  const id = name.replace(/[$]/g, '\\$');
+  const target = new RegExp(`(?<![\\w$.])${id}\\s*(?:(?:[-+*/%&|^]|\\*\\*|<<|>>>?)?=(?!=)|\\+\\+|--)|(?:\\+\\+|--)\\s*${id}(?![\\w$])`);
+  return target.test(src);
 }
 
 function indent(src: string, n: number): string {

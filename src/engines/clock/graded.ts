@@ -117,13 +117,19 @@ export function layoutGraded(net: ResolvedNetwork): GradedLayout {
   return { deliveries, outputs, gradedInputs, gapConductance };
 }
 
-/** One gather: gin[i] (=|+=) Σ_k w_k f(out[src_k]) over column i of a CSC by postsynaptic neuron. */
+/**
+ * One gather: gin[cols[c]] (=|+=) Σ_k w_k f(out[src_k]) over column c of a CSC by
+ * postsynaptic neuron. A gather that is the only writer of its input keeps only its
+ * non-empty columns (the others stay 0); otherwise cols lists every neuron.
+ */
 export interface GradedGather {
   label: string;
   pre: number;
   post: number;
   variable: string;
   input: string;
+  /** Postsynaptic neuron of each column, ascending. */
+  cols: Uint32Array;
   colPtr: Uint32Array;
   sources: Uint32Array;
   weight: number | Float64Array;
@@ -144,6 +150,8 @@ export function toGathers(deliveries: GradedDelivery[], sizes: number[]): Graded
     groups.set(key, [...(groups.get(key) ?? []), d]);
   });
   const seen = new Set<string>();
+  const writers = new Map<string, number>();
+  for (const ds of groups.values()) writers.set(`${ds[0]!.post}|${ds[0]!.input}`, (writers.get(`${ds[0]!.post}|${ds[0]!.input}`) ?? 0) + 1);
   const out: GradedGather[] = [];
   for (const ds of groups.values()) {
     const d0 = ds[0]!;
@@ -181,13 +189,15 @@ export function toGathers(deliveries: GradedDelivery[], sizes: number[]): Graded
       if (SL) SL[dst] = valueAt(d.sigmoid!.slope, k);
     }
     const key = `${d0.post}|${d0.input}`;
+    const { cols, ptr } = writers.get(key) === 1 ? nonEmptyColumns(colPtr) : { cols: Uint32Array.from({ length: nPost }, (_, i) => i), ptr: colPtr };
     out.push({
       label: ds.map((d) => d.label).join(' + '),
       pre: d0.pre,
       post: d0.post,
       variable: d0.variable,
       input: d0.input,
-      colPtr,
+      cols,
+      colPtr: ptr,
       sources,
       weight: W ?? wU!,
       sigmoid: d0.sigmoid ? { mu: MU ?? muU!, slope: SL ?? slU! } : undefined,
@@ -198,12 +208,21 @@ export function toGathers(deliveries: GradedDelivery[], sizes: number[]): Graded
   return out;
 }
 
+/** The non-empty columns of a CSC and its pointers restricted to them. */
+function nonEmptyColumns(colPtr: Uint32Array): { cols: Uint32Array; ptr: Uint32Array } {
+  const cols: number[] = [];
+  for (let i = 0; i + 1 < colPtr.length; i++) if (colPtr[i + 1]! > colPtr[i]!) cols.push(i);
+  const ptr = new Uint32Array(cols.length + 1);
+  cols.forEach((i, c) => (ptr[c + 1] = colPtr[i + 1]!));
+  return { cols: Uint32Array.from(cols), ptr };
+}
+
 /**
- * Source of a factory `(A) => gather(obase, lo, hi)`: for every postsynaptic neuron i
- * in lo..hi−1, gin[i] = (or +=) Σ_k w_k f(out[obase + S[k]]). Uniform values are inlined.
+ * Source of a factory `(A) => gather(obase, lo, hi)`: for every column c in lo..hi−1,
+ * gin[cols[c]] = (or +=) Σ_k w_k f(out[obase + S[k]]). Uniform values are inlined.
  */
 export function gatherKernelSource(g: GradedGather): string {
-  const lines = ['"use strict";', 'const C = A.colPtr, S = A.sources, gin = A.gin, out = A.out;'];
+  const lines = ['"use strict";', 'const C = A.colPtr, S = A.sources, cols = A.cols, gin = A.gin, out = A.out;'];
   const arr = (name: string, v: number | Float64Array) => {
     if (typeof v === 'number') return literal(v);
     lines.push(`const ${name} = A.${name};`);
@@ -219,13 +238,13 @@ export function gatherKernelSource(g: GradedGather): string {
   // Two accumulators (even and odd entries of the column): about 20 % faster in V8.
   const at = (k: string) => term.replaceAll('[k]', `[${k}]`);
   lines.push('return function gather(obase, lo, hi) {');
-  lines.push('  for (let i = lo; i < hi; i++) {');
+  lines.push('  for (let c = lo; c < hi; c++) {');
   lines.push('    let a0 = 0, a1 = 0;');
-  lines.push('    const e = C[i + 1];');
-  lines.push('    let k = C[i];');
+  lines.push('    const e = C[c + 1];');
+  lines.push('    let k = C[c];');
   lines.push(`    for (; k + 1 < e; k += 2) { a0 += ${at('k')}; a1 += ${at('k + 1')}; }`);
   lines.push(`    if (k < e) a0 += ${at('k')};`);
-  lines.push(g.assign ? '    gin[i] = a0 + a1;' : '    gin[i] += a0 + a1;');
+  lines.push(g.assign ? '    gin[cols[c]] = a0 + a1;' : '    gin[cols[c]] += a0 + a1;');
   lines.push('  }');
   lines.push('};');
   return lines.join('\n');

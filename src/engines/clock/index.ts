@@ -48,7 +48,7 @@ export const clockEngine: Engine = {
     if (solver !== 'auto') checkOdeNetwork(net, solver);
     const needsOneThread = solver !== 'auto' || net.populations.some((p) => p.model.kind === 'neuron' && p.model.equilibrium !== undefined);
     const threads = needsOneThread ? 1 : resolveThreads(ir.run.threads, sizes.reduce((a, b) => a + b, 0), Math.max(...sizes));
-    const plan = buildPlan(net, threads);
+    const plan = buildPlan(net, threads, { wasmGather: options.wasmGather });
     const buildMs = performance.now() - tBuild;
     const tSim = performance.now();
     const results = solver === 'auto' ? await runAll(plan, options.onProgress) : [runOde(plan, net, solver, { atol: ir.run.atol, rtol: ir.run.rtol }, options.onProgress)];
@@ -60,20 +60,31 @@ export const clockEngine: Engine = {
 async function runAll(plan: ClockPlan, onProgress?: (f: number) => void): Promise<WorkerResult[]> {
   if (plan.threads === 1) return [runWorker(plan, 0, onProgress)];
   const workers = Array.from({ length: plan.threads - 1 }, (_, k) => new Worker(new URL('./worker.js', import.meta.url), { workerData: { plan, index: k + 1 } }));
-  const done = workers.map(
-    (wk) =>
-      new Promise<WorkerResult>((resolve, reject) => {
-        wk.once('message', (m: { ok: boolean; result?: WorkerResult; message?: string }) =>
-          m.ok ? resolve(m.result!) : reject(new SimulationError(`worker failed: ${m.message}`)),
-        );
-        wk.once('error', (e) => {
-          abortRun(plan);
-          reject(e);
-        });
-      }),
-  );
-  // Wait until every worker is online so the main thread does not spin alone at the first barrier.
-  await Promise.all(workers.map((wk) => new Promise((r) => wk.once('online', r))));
+  // Each worker says `ready` once its modules have loaded, then sends its result (or failure).
+  const ready: Promise<void>[] = [];
+  const done = workers.map((wk) => {
+    let markReady!: () => void;
+    ready.push(new Promise<void>((r) => (markReady = r)));
+    return new Promise<WorkerResult>((resolve, reject) => {
+      wk.on('message', (m: { ready?: boolean; ok?: boolean; result?: WorkerResult; message?: string }) => {
+        if (m.ready) markReady();
+        else if (m.ok) resolve(m.result!);
+        else reject(new SimulationError(`worker failed: ${m.message}`));
+      });
+      wk.once('error', (e) => {
+        abortRun(plan);
+        reject(e);
+      });
+    });
+  });
+  // Wait until every worker has loaded, so the main thread neither spins alone at the
+  // first barrier nor waits there for a worker that failed to start.
+  try {
+    await Promise.race([Promise.all(ready), Promise.all(done)]);
+  } catch (e) {
+    await Promise.all(workers.map((wk) => wk.terminate()));
+    throw e;
+  }
   let main: WorkerResult;
   try {
     main = runWorker(plan, 0, onProgress);

@@ -10,6 +10,7 @@
 import { SimulationError } from '../../errors.js';
 import { hashString, RngBank } from '../../util/rng.js';
 import { instantiate } from './codegen.js';
+import { instantiateGathers } from './wasm-gather.js';
 import { applyEquilibrium, assertCapacity, emissionStep, type ClockPlan, type PopulationPlan } from './plan.js';
 
 type NeuronStep = (lo: number, hi: number, slot: number, spk: Uint32Array, obase: number) => number;
@@ -138,18 +139,24 @@ export function runWorker(plan: ClockPlan, w: number, onProgress?: (fraction: nu
     return { deliver, pre: pj.pre, start, end };
   });
   const barrier = T > 1 ? makeBarrier(plan.control, T) : () => {};
+  const wasm = plan.gatherWasm ? instantiateGathers(plan.gatherWasm.bytes, plan.gatherWasm.memory) : undefined;
   const graded = plan.graded.map((g) => {
     const pre = plan.populations[g.pre]!;
     const post = plan.populations[g.post]!;
-    const gather = instantiate<Gather>(g.kernelSource, { colPtr: g.colPtr, sources: g.sources, gin: post.arrays[g.input], out: pre.arrays[`out_${g.variable}`], ...g.arrays });
-    return { gather, preSize: pre.size, lo: post.bounds[w]!, hi: post.bounds[w + 1]! };
+    const gather: Gather = g.wasmExport
+      ? wasm![g.wasmExport]!
+      : instantiate<Gather>(g.kernelSource, { cols: g.cols, colPtr: g.colPtr, sources: g.sources, gin: post.arrays[g.input], out: pre.arrays[`out_${g.variable}`], ...g.arrays });
+    // This worker's columns: those of the postsynaptic neurons it owns.
+    const [lo, hi] = slice(g.cols, post.bounds[w]!, post.bounds[w + 1]!);
+    return { gather, preSize: pre.size, lo, hi };
   });
+  const inPlace = plan.outputsInPlace;
   const deliverContinuous = (par: number) => {
-    for (const g of graded) g.gather(par * g.preSize, g.lo, g.hi);
+    for (const g of graded) g.gather(inPlace ? 0 : par * g.preSize, g.lo, g.hi);
   };
   if (graded.length > 0) {
     // The inputs of step 0 come from the initial state, published as if by step −1 (parity 1).
-    for (const ps of pops) {
+    for (const ps of inPlace ? [] : pops) {
       for (const v of ps.plan.outputs) {
         const out = ps.plan.arrays[`out_${v}`] as Float64Array;
         const st = ps.plan.arrays[`s_${v}`] as Float64Array;

@@ -107,16 +107,17 @@ export function runOde(plan: ClockPlan, net: ResolvedNetwork, solver: SolverName
     const mu0 = g.scalars.MU ?? 0;
     const sl0 = g.scalars.SL ?? 0;
     const sigmoid = g.sigmoid;
-    const { colPtr, sources, assign } = g;
+    const { cols, colPtr, sources, assign } = g;
     return (state: Float64Array) => {
       const arr = o !== undefined ? state : fixed;
-      for (let i = 0; i + 1 < colPtr.length; i++) {
+      for (let c = 0; c + 1 < colPtr.length; c++) {
+        const i = cols[c]!;
         // Same summation order as the clock kernels (two accumulators, even and odd entries).
         const acc = [0, 0];
-        for (let k = colPtr[i]!; k < colPtr[i + 1]!; k++) {
+        for (let k = colPtr[c]!; k < colPtr[c + 1]!; k++) {
           const w = W ? W[k]! : w0;
           const x = arr[off + sources[k]!]!;
-          acc[(k - colPtr[i]!) & 1] += sigmoid ? w / (1 + Math.exp(-(SL ? SL[k]! : sl0) * (x - (MU ? MU[k]! : mu0)))) : w * x;
+          acc[(k - colPtr[c]!) & 1] += sigmoid ? w / (1 + Math.exp(-(SL ? SL[k]! : sl0) * (x - (MU ? MU[k]! : mu0)))) : w * x;
         }
         gin[i] = assign ? acc[0]! + acc[1]! : gin[i]! + acc[0]! + acc[1]!;
       }

@@ -13,7 +13,8 @@ import { sharedArray, toShared } from '../../util/shared.js';
 import type { DelayRounding } from '../types.js';
 import { neuronKernelSource, projectionKernelSource, type NeuronKernelSpec } from './codegen.js';
 import { buildEquilibrium, solveEquilibrium, type Equilibrium } from './equilibrium.js';
-import { gatherKernelSource, isContinuous, layoutGraded, toGathers, type GradedLayout } from './graded.js';
+import { gatherKernelSource, isContinuous, layoutGraded, toGathers, type GradedGather, type GradedLayout } from './graded.js';
+import { GatherArena, gatherModuleBytes, type WasmGatherSpec } from './wasm-gather.js';
 
 export interface CurrentEvent {
   step: number;
@@ -88,7 +89,8 @@ export interface GradedPlan {
   variable: string;
   input: string;
   kernelSource: string;
-  /** CSC by postsynaptic neuron. */
+  /** CSC by postsynaptic neuron: the neuron of each column, and the column pointers. */
+  cols: Uint32Array;
   colPtr: Uint32Array;
   sources: Uint32Array;
   /** The first gather into an input assigns, later ones add. */
@@ -98,6 +100,8 @@ export interface GradedPlan {
   /** ...and their uniform values otherwise. */
   scalars: Record<string, number>;
   sigmoid: boolean;
+  /** Name of its WebAssembly export when the gather runs in WebAssembly (see wasm-gather.ts). */
+  wasmExport?: string;
 }
 
 export interface ProjectionPlan {
@@ -120,6 +124,10 @@ export interface ClockPlan {
   populations: PopulationPlan[];
   projections: ProjectionPlan[];
   graded: GradedPlan[];
+  /** One thread: `out_<var>` is the state array itself, read at offset 0 (no parity buffers). */
+  outputsInPlace: boolean;
+  /** The WebAssembly gathers: module bytes and the memory holding their arrays (shared when threads > 1). */
+  gatherWasm?: { bytes: Uint8Array; memory: WebAssembly.Memory };
   /** Network equilibrium (e.g. the Kunert threshold), re-solved when stimulus currents change. */
   equilibrium?: Equilibrium;
   /** Per population: the state variable holding the equilibrium, when it has one. */
@@ -140,7 +148,12 @@ export function partition(n: number, threads: number): number[] {
   return b;
 }
 
-export function buildPlan(net: ResolvedNetwork, threads: number): ClockPlan {
+export interface PlanOptions {
+  /** Run the gathers of graded synapses and gap junctions in WebAssembly (default true; false: JavaScript, same bits). */
+  wasmGather?: boolean;
+}
+
+export function buildPlan(net: ResolvedNetwork, threads: number, options: PlanOptions = {}): ClockPlan {
   const { dt, duration, seed } = net.ir.run;
   const steps = Math.round(duration / dt);
   const popIndex = new Map(net.populations.map((p, i) => [p.label, i]));
@@ -166,25 +179,48 @@ export function buildPlan(net: ResolvedNetwork, threads: number): ClockPlan {
   }
 
   const layout = layoutGraded(net);
-  const populations = net.populations.map((pop, p) => planPopulation(net, pop, ringSlots[p]!, threads, steps, layout, p));
+  const gathers = toGathers(
+    layout.deliveries,
+    net.populations.map((p) => p.size),
+  );
+  const share = threads > 1;
+  const arena = options.wasmGather !== false && gathers.some((g) => !g.sigmoid) ? new GatherArena(arenaBytes(net, layout, gathers), share) : undefined;
+  const continuousArray = arena ? (n: number) => arena.alloc(Float64Array, n) : (n: number) => sharedArray(Float64Array, n);
+  const populations = net.populations.map((pop, p) => planPopulation(net, pop, ringSlots[p]!, threads, steps, layout, p, continuousArray));
   const projections = spiking.map((proj, k) =>
     planProjection(proj, popIndex.get(proj.pre)!, popIndex.get(proj.post)!, net, delayInfo[k]!, ringSlots, threads),
   );
-  const share = threads > 1;
   const sh = <T extends Uint32Array | Float64Array>(x: T): T => (share ? (toShared(x) as T) : x);
-  const graded = toGathers(
-    layout.deliveries,
-    net.populations.map((p) => p.size),
-  ).map((g): GradedPlan => {
+  const wasmSpecs: WasmGatherSpec[] = [];
+  const graded = gathers.map((g, k): GradedPlan => {
+    const inWasm = arena !== undefined && !g.sigmoid;
+    const place = <T extends Uint32Array | Float64Array>(x: T): T => (inWasm ? arena.copy(x) : sh(x));
     const arrays: Record<string, Float64Array> = {};
     const scalars: Record<string, number> = {};
-    const put = (k: string, v: number | Float64Array | undefined) => {
-      if (v instanceof Float64Array) arrays[k] = sh(v);
-      else if (v !== undefined) scalars[k] = v;
+    const put = (key: string, v: number | Float64Array | undefined) => {
+      if (v instanceof Float64Array) arrays[key] = place(v);
+      else if (v !== undefined) scalars[key] = v;
     };
     put('W', g.weight);
     put('MU', g.sigmoid?.mu);
     put('SL', g.sigmoid?.slope);
+    const cols = place(g.cols);
+    const colPtr = place(g.colPtr);
+    const sources = place(g.sources);
+    let wasmExport: string | undefined;
+    if (inWasm) {
+      wasmExport = `gather${k}`;
+      wasmSpecs.push({
+        name: wasmExport,
+        cols: cols.byteOffset,
+        colPtr: colPtr.byteOffset,
+        sources: sources.byteOffset,
+        weight: arrays.W ? { offset: arrays.W.byteOffset } : { value: scalars.W! },
+        out: populations[g.pre]!.arrays[`out_${g.variable}`]!.byteOffset,
+        gin: populations[g.post]!.arrays[g.input]!.byteOffset,
+        assign: g.assign,
+      });
+    }
     return {
       label: g.label,
       pre: g.pre,
@@ -192,14 +228,17 @@ export function buildPlan(net: ResolvedNetwork, threads: number): ClockPlan {
       variable: g.variable,
       input: g.input,
       kernelSource: gatherKernelSource(g),
-      colPtr: sh(g.colPtr),
-      sources: sh(g.sources),
+      cols,
+      colPtr,
+      sources,
       arrays,
       scalars,
       sigmoid: g.sigmoid !== undefined,
       assign: g.assign,
+      wasmExport,
     };
   });
+  const gatherWasm = arena ? { bytes: gatherModuleBytes(wasmSpecs, arena.pages, share), memory: arena.memory } : undefined;
   const equilibrium = buildEquilibrium(net);
   const equilibriumTarget = net.populations.map((p) => (p.model.kind === 'neuron' ? p.model.equilibrium?.target : undefined));
   if (equilibrium) startAtEquilibrium(net, populations, equilibrium);
@@ -218,6 +257,8 @@ export function buildPlan(net: ResolvedNetwork, threads: number): ClockPlan {
     populations,
     projections,
     graded,
+    outputsInPlace: threads === 1,
+    gatherWasm,
     equilibrium,
     equilibriumTarget,
     delayRounding: spiking.map((proj, k) => ({ projection: proj.label, ...delayInfo[k]!.report })),
@@ -225,6 +266,22 @@ export function buildPlan(net: ResolvedNetwork, threads: number): ClockPlan {
     spikeCounts: sharedArray(Int32Array, populations.length * threads * 2),
     control: sharedArray(Int32Array, 4),
   };
+}
+
+/** Bytes of the WebAssembly arena: every published output and continuous input, and the CSC of every gather that runs there. */
+function arenaBytes(net: ResolvedNetwork, layout: GradedLayout, gathers: GradedGather[]): number {
+  let bytes = 0;
+  net.populations.forEach((pop, p) => {
+    if (pop.model.kind !== 'neuron') return;
+    const inputs = layout.gradedInputs[p]!.size + (layout.gapConductance[p] ? 1 : 0);
+    bytes += layout.outputs[p]!.size * GatherArena.size(2 * pop.size, 8) + inputs * GatherArena.size(pop.size, 8);
+  });
+  for (const g of gathers) {
+    if (g.sigmoid) continue;
+    const nnz = g.sources.length;
+    bytes += GatherArena.size(g.cols.length, 4) + GatherArena.size(g.colPtr.length, 4) + GatherArena.size(nnz, 4) + (typeof g.weight === 'number' ? 0 : GatherArena.size(nnz, 8));
+  }
+  return bytes;
 }
 
 interface DelaySteps {
@@ -373,6 +430,7 @@ function planPopulation(
   steps: number,
   layout: GradedLayout,
   p: number,
+  continuousArray: (n: number) => Float64Array,
 ): PopulationPlan {
   const { dt } = net.ir.run;
   const bounds = partition(pop.size, threads);
@@ -450,8 +508,11 @@ function planPopulation(
   }
 
   const model = pop.model as NeuronModel;
+  // One thread: the gathers run after the whole step and read the state arrays of the
+  // published variables directly (no parity copies; the same values, so the same bits).
+  const inPlace = threads === 1;
   for (const name of Object.keys(model.state)) {
-    const a = sharedArray(Float64Array, pop.size);
+    const a = inPlace && outputs.includes(name) ? continuousArray(pop.size) : sharedArray(Float64Array, pop.size);
     const init = pop.initial[name]!;
     if (typeof init === 'number') a.fill(init);
     else a.set(init);
@@ -494,10 +555,10 @@ function planPopulation(
   for (const [receptor, L] of Object.entries(slots)) arrays[`in_${receptor}`] = sharedArray(Float64Array, L * pop.size);
   const hasCurrentStimulus = currentEvents.length > 0;
   if (hasCurrentStimulus) arrays.istim = sharedArray(Float64Array, pop.size);
-  for (const r of continuousInputs) arrays[`gin_${r}`] = sharedArray(Float64Array, pop.size);
+  for (const r of continuousInputs) arrays[`gin_${r}`] = continuousArray(pop.size);
   const gap = layout.gapConductance[p];
   if (gap) arrays.c_G_gap = toShared(gap);
-  for (const v of outputs) arrays[`out_${v}`] = sharedArray(Float64Array, 2 * pop.size);
+  for (const v of outputs) arrays[`out_${v}`] = inPlace ? arrays[`s_${v}`]! : continuousArray(2 * pop.size);
   const kernelSource = neuronKernelSource({
     model,
     method: pop.method,
@@ -506,6 +567,7 @@ function planPopulation(
     gradedReceptors: [...layout.gradedInputs[p]!],
     gap: gap !== undefined,
     outputs,
+    publishOutputs: !inPlace,
     hasCurrentStimulus,
     refractorySteps,
   });

@@ -4,6 +4,7 @@ import { abortRun, runWorker } from './loop.js';
 import type { ClockPlan } from './plan.js';
 
 const { plan, index } = workerData as { plan: ClockPlan; index: number };
+parentPort!.postMessage({ ready: true });
 try {
   const result = runWorker(plan, index);
   parentPort!.postMessage({ ok: true, result });
