@@ -21,3 +21,4 @@ export type { Rhs, SolverName, SolverOptions, Stepper } from './solvers/index.js
 export { addWorm, selectNeurons, type WormSpec, type WormBuild } from './worm/build.js';
 export { assignSigns, readSignTable, type EdgeSign, type SignRule, type SignTable } from './worm/signs.js';
 export { classResponses, responseSummary, type ClassResponse } from './worm/experiment.js';
+export * as loihi from './loihi/arithmetic.js';

@@ -79,7 +79,9 @@ export async function runToFile(ir: NetworkIR, out: string | undefined, options:
 export function runSummary(ir: NetworkIR, r: RunResult, out?: string): string {
   const { stats } = r.output;
   const seconds = ir.run.duration / 1000;
-  const lines = [`${ir.name}: ${seconds} s biological time, dt ${ir.run.dt} ms, engine ${stats.engine} (${stats.threads} thread${stats.threads > 1 ? 's' : ''}), seed ${ir.run.seed}`];
+  const how = stats.backend ? `${stats.backend} backend` : `${stats.threads} thread${stats.threads > 1 ? 's' : ''}`;
+  const lines = [`${ir.name}: ${seconds} s biological time, dt ${ir.run.dt} ms, engine ${stats.engine} (${how}), seed ${ir.run.seed}`];
+  if (stats.backendReason) lines.push(`  backend: ${stats.backend} (${stats.backendReason})`);
   const width = Math.max(10, ...ir.populations.map((p) => p.label.length));
   lines.push(`  ${'population'.padEnd(width)}  ${'neurons'.padStart(8)}  ${'spikes'.padStart(10)}  ${'rate (Hz)'.padStart(10)}`);
   for (const p of ir.populations) {

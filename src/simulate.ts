@@ -6,6 +6,7 @@ import type { NetworkIR } from './ir/types.js';
 const LOADERS: Record<string, () => Promise<Engine>> = {
   clock: async () => (await import('./engines/clock/index.js')).clockEngine,
   event: async () => (await import('./engines/event/index.js')).eventEngine,
+  gpu: async () => (await import('./engines/gpu/index.js')).gpuEngine,
 };
 
 export const ENGINE_NAMES = Object.keys(LOADERS);

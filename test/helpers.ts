@@ -1,4 +1,5 @@
 /** Small helpers shared by the model tests. */
+import { expect } from 'vitest';
 import type { Network } from '../src/api/network.js';
 import { clockEngine } from '../src/engines/clock/index.js';
 import type { SimulationOutput } from '../src/engines/types.js';
@@ -14,4 +15,17 @@ export function trace(out: SimulationOutput, variable: string, population?: stri
   const t = out.traces.find((x) => x.variable === variable && (population === undefined || x.population === population));
   if (!t) throw new Error(`no trace ${variable}`);
   return t.data;
+}
+
+/** Runs fn, expects an error of class cls whose message matches every part; returns it. */
+export function expectError(fn: () => unknown, cls: new (...a: never[]) => Error, ...parts: (string | RegExp)[]): Error {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught, 'expected an error').toBeInstanceOf(cls);
+  for (const p of parts) expect((caught as Error).message).toMatch(p);
+  return caught as Error;
 }

@@ -4,18 +4,8 @@ import { UnitError, UnknownNameError, UnsupportedError, ValidationError } from '
 import { validateNetwork } from '../src/ir/validate.js';
 import { requireEngineSupport } from '../src/ir/validate.js';
 import type { NetworkIR } from '../src/ir/types.js';
+import { expectError } from './helpers.js';
 
-function expectError(fn: () => unknown, cls: new (...a: never[]) => Error, ...parts: (string | RegExp)[]): Error {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught, 'expected an error').toBeInstanceOf(cls);
-  for (const p of parts) expect((caught as Error).message).toMatch(p);
-  return caught as Error;
-}
 
 function small(): { net: Network; ir: () => NetworkIR } {
   const net = new Network({ dt: 0.1, duration: 10 });
@@ -158,8 +148,11 @@ describe('validation: stimuli, recordings, run settings, engines', () => {
     x.run.dt = 0;
     expectError(() => validateNetwork(x), ValidationError, /dt = 0 ms/);
     x.run.dt = 0.1;
-    x.run.engine = 'gpu' as never;
-    expectError(() => validateNetwork(x), UnknownNameError, /unknown engine "gpu"/, /clock, event/);
+    x.run.engine = 'gpus' as never;
+    expectError(() => validateNetwork(x), UnknownNameError, /unknown engine "gpus"/, /clock, event, gpu/);
+    x.run.engine = 'gpu';
+    x.run.backend = 'webgl' as never;
+    expectError(() => validateNetwork(x), UnknownNameError, /unknown gpu backend "webgl"/, /auto, webgpu, webasm, cpu/);
   });
 
   it('an engine that cannot run a model refuses and names the engine that can', () => {

@@ -14,7 +14,7 @@
 import { ValidationError } from '../errors.js';
 import { buildConnectivity } from '../ir/connectors.js';
 import { resolvePopulation } from '../ir/validate.js';
-import { DEFAULT_RUN, IR_VERSION, type ConnectorSpec, type EngineName, type NetworkIR, type PerElement, type PopulationIR, type ProjectionIR, type RecordingIR, type StimulusIR, type SolverSetting, type Transmission } from '../ir/types.js';
+import { DEFAULT_RUN, IR_VERSION, type ConnectorSpec, type EngineName, type GpuBackendName, type LoihiProjectionIR, type NetworkIR, type PerElement, type PopulationIR, type ProjectionIR, type RecordingIR, type StimulusIR, type SolverSetting, type Transmission } from '../ir/types.js';
 import { getModel } from '../models/index.js';
 import { toInternal } from '../units.js';
 import { Rng } from '../util/rng.js';
@@ -44,6 +44,8 @@ export interface SynapseSpec {
   weight: ValueSpec;
   delay?: ValueSpec;
   label?: string;
+  /** Projections into loihi_lif: Lava's weight_exp and num_weight_bits (see LoihiProjectionIR). */
+  loihi?: LoihiProjectionIR;
 }
 
 type Select = { indices?: number[]; names?: string[] };
@@ -62,6 +64,8 @@ export interface RunOptions {
   solver?: SolverSetting;
   atol?: number;
   rtol?: number;
+  /** gpu engine: kernel backend. */
+  backend?: GpuBackendName;
   name?: string;
 }
 
@@ -94,6 +98,7 @@ export class Network {
     if (options.solver !== undefined) r.solver = options.solver;
     if (options.atol !== undefined) r.atol = options.atol;
     if (options.rtol !== undefined) r.rtol = options.rtol;
+    if (options.backend !== undefined) r.backend = options.backend;
     return this;
   }
 
@@ -159,6 +164,7 @@ export class Network {
     const delay = built.delays ?? resolveValue(synapse.delay ?? defaultDelay, n, 'time', { object, parameter: 'delay' }, () => Rng.stream(seed, 'delay', label));
     const proj: ProjectionIR = { label, pre: preP.label, post: postP.label, receptor, rowPtr: built.rowPtr, targets: built.targets, weight, delay, connector };
     if (transmission !== 'spike') proj.transmission = transmission;
+    if (synapse.loihi !== undefined) proj.loihi = { ...synapse.loihi };
     if (synapse.graded) {
       const tf = synapse.graded.transfer;
       proj.graded = { variable: synapse.graded.variable };

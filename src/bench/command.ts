@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { SimulationOutput } from '../engines/types.js';
 import type { NetworkIR } from '../ir/types.js';
 import { runToFile } from '../run.js';
 import { toInternal } from '../units.js';
@@ -17,6 +18,7 @@ export interface BenchArgs {
   duration?: string;
   size?: number;
   engine?: string;
+  backend?: string;
   threads: number;
   seed: number;
   repeat: number;
@@ -24,11 +26,19 @@ export interface BenchArgs {
   'brian2-target'?: string;
   json?: boolean;
   'data-dir'?: string;
+  /** microcircuit: N_scaling = K_scaling (default 0.1). */
+  scale?: number;
+  /** microcircuit: background input, poisson (default) or dc. */
+  background?: string;
+  /** scaling: comma-separated sizes (default 4000,64000,256000,1000000). */
+  sizes?: string;
 }
 
 export interface BenchFigures {
   network: string;
   engine: string;
+  /** gpu engine: the kernel backend that ran. */
+  backend?: string;
   threads: number;
   size: number;
   synapses: number;
@@ -45,7 +55,31 @@ export interface BenchFigures {
   wholeProcessS?: number;
 }
 
-function median(xs: number[]): number {
+/** The figures of a finished run; `events` counts the synaptic events to report (default: all the engine delivered). */
+export function runFigures(ir: NetworkIR, out: SimulationOutput, durationMs: number, constructS: number, events = out.stats.synapticEvents): BenchFigures {
+  const s = out.stats;
+  const size = ir.populations.reduce((x, p) => x + p.size, 0);
+  return {
+    network: ir.name,
+    engine: s.engine,
+    backend: s.backend,
+    threads: s.threads,
+    size,
+    synapses: ir.projections.reduce((x, p) => x + p.targets.length, 0),
+    durationMs,
+    buildS: constructS + s.buildMs / 1000,
+    simS: s.simMs / 1000,
+    rtf: s.simMs / durationMs,
+    spikes: s.spikes,
+    rateHz: s.spikes / size / (durationMs / 1000),
+    events,
+    eventsPerS: events / (s.simMs / 1000),
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+  };
+}
+
+/** Median of a list (the lower middle for even lengths). */
+export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor((s.length - 1) / 2)]!;
 }
@@ -62,35 +96,18 @@ async function measure(a: BenchArgs, durationMs: number, engine: string | undefi
   const t0 = performance.now();
   const ir = await makeNetwork(a, durationMs);
   if (engine) ir.run.engine = engine as NetworkIR['run']['engine'];
+  if (a.backend) ir.run.backend = a.backend as NetworkIR['run']['backend'];
   const constructS = (performance.now() - t0) / 1000;
   const bar = progressBar(`${ir.name} [${ir.run.engine}]`);
   const { output } = await runToFile(ir, path.join(outDir, `${ir.name}.nmr`), { onProgress: (f) => bar.update(f) });
   bar.done();
   const wholeProcessS = first ? performance.now() / 1000 : undefined;
-  const s = output.stats;
-  const size = ir.populations.reduce((x, p) => x + p.size, 0);
-  return {
-    network: ir.name,
-    engine: s.engine,
-    threads: s.threads,
-    size,
-    synapses: ir.projections.reduce((x, p) => x + p.targets.length, 0),
-    durationMs,
-    buildS: constructS + s.buildMs / 1000,
-    simS: s.simMs / 1000,
-    rtf: s.simMs / durationMs,
-    spikes: s.spikes,
-    rateHz: s.spikes / size / (durationMs / 1000),
-    events: s.synapticEvents,
-    eventsPerS: s.synapticEvents / (s.simMs / 1000),
-    peakRssMiB: process.resourceUsage().maxRSS / 1024,
-    wholeProcessS,
-  };
+  return { ...runFigures(ir, output, durationMs, constructS), wholeProcessS };
 }
 
-function line(f: BenchFigures): string {
+export function line(f: BenchFigures): string {
   return (
-    `${f.network} [${f.engine}, ${f.threads} thread${f.threads > 1 ? 's' : ''}] ${f.size} neurons, ${f.synapses} synapses, ${f.durationMs / 1000} s bio: ` +
+    `${f.network} [${f.engine}${f.backend ? `/${f.backend}` : ''}, ${f.threads} thread${f.threads > 1 ? 's' : ''}] ${f.size} neurons, ${f.synapses} synapses, ${f.durationMs / 1000} s bio: ` +
     `build ${f.buildS.toFixed(3)} s, simulation ${f.simS.toFixed(3)} s (RTF ${f.rtf.toFixed(3)}), ${f.spikes} spikes, ${f.rateHz.toFixed(2)} Hz, ` +
     `${f.eventsPerS.toExponential(2)} events/s, peak RSS ${f.peakRssMiB.toFixed(0)} MiB` +
     (f.wholeProcessS !== undefined ? `, whole process ${f.wholeProcessS.toFixed(2)} s` : '')
@@ -119,7 +136,27 @@ export async function benchCommand(a: BenchArgs): Promise<number> {
   const report: Record<string, unknown> = { machine: `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}` };
   try {
     if (!a.json) process.stdout.write(`machine: ${report.machine}\n`);
-    if (a.network === 'sparse') {
+    if (a.network === 'microcircuit') {
+      const { microcircuitBench, microcircuitLine, ratesTable } = await import('./microcircuit-bench.js');
+      const f = await microcircuitBench(a, durationMs);
+      report.results = [f];
+      if (!a.json) {
+        process.stdout.write(microcircuitLine(f) + '\n');
+        process.stdout.write(ratesTable(f) + '\n');
+        process.stdout.write('no results file is written (at full scale its IR hash would have to encode 3·10⁸ synapses)\n');
+      }
+    } else if (a.network === 'scaling') {
+      const { scalingBench, scalingTable } = await import('./scaling.js');
+      const rows = await scalingBench(a, durationMs, (b, d) => series(b, d, b.engine, outDir), line);
+      report.results = rows.map((r) => r.figures ?? { size: r.size, error: r.error });
+      if (!a.json) {
+        process.stdout.write(`scaling series: COBA at fan-in 80 (p = 80/N; 0.02 at 4000), ${durationMs / 1000} s biological time\n`);
+        process.stdout.write(scalingTable(rows) + '\n');
+        process.stdout.write(`deviations from the reference: ${BENCH_DEVIATIONS.join('; ')}\n`);
+      }
+      if (a.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+      return rows.every((r) => r.figures) ? 0 : 1;
+    } else if (a.network === 'sparse') {
       const engines = a.engine ? [a.engine] : ['event', 'clock'];
       const figs: BenchFigures[] = [];
       for (const e of engines) figs.push(await series(a, durationMs, e, outDir));

@@ -5,7 +5,8 @@ import { hideBin } from 'yargs/helpers';
 import { connectomeCommand } from './connectome-command.js';
 import { reportError } from './errors.js';
 
-const ENGINES = ['clock', 'event'];
+const ENGINES = ['clock', 'event', 'gpu'];
+const BACKENDS = ['auto', 'webgpu', 'webasm', 'cpu'];
 
 async function main(argv: string[]): Promise<number> {
   const started = performance.now();
@@ -24,6 +25,7 @@ async function main(argv: string[]): Promise<number> {
           .option('engine', { choices: ENGINES, describe: 'simulation engine' })
           .option('seed', { type: 'number', describe: 'random seed (stored in the results)' })
           .option('threads', { type: 'number', describe: 'worker threads for the clock engine (0 = one per core)' })
+          .option('backend', { choices: BACKENDS, describe: 'kernel backend of the gpu engine (auto: the fastest available; it says which and why)' })
           .option('out', { type: 'string', describe: 'results file (msgpack); default results/<name>.nmr' })
           .option('plot', { type: 'boolean', default: true, describe: 'write an SVG raster/rate plot next to the results' })
           .option('progress', { type: 'boolean', describe: 'force the progress bar on (default: when stderr is a terminal)' })
@@ -58,12 +60,16 @@ async function main(argv: string[]): Promise<number> {
       'Benchmark a standard network and print build time, simulation time, spikes, rate, events/s and peak memory.',
       (y) =>
         y
-          .positional('network', { choices: ['coba', 'cuba', 'sparse', 'worm'], demandOption: true })
+          .positional('network', { choices: ['coba', 'cuba', 'sparse', 'worm', 'microcircuit', 'scaling'], demandOption: true })
           .option('data-dir', { type: 'string', describe: 'connectome data directory (worm benchmark)' })
           .option('duration', { type: 'string', describe: 'biological time (default 1 s; sparse: 10 s, since a 1 s event-driven run is dominated by JIT warm-up)' })
           .option('size', { type: 'number', describe: 'neurons (COBA/CUBA scaling series: fan-in 80 away from 4000)' })
+          .option('sizes', { type: 'string', describe: 'scaling: comma-separated sizes (default 4000,64000,256000,1000000)' })
+          .option('scale', { type: 'number', describe: 'microcircuit: N_scaling = K_scaling, 0 < scale ≤ 1 (default 0.1; 1 = full scale, 77,169 neurons, 3·10⁸ synapses)' })
+          .option('background', { choices: ['poisson', 'dc'], describe: 'microcircuit: background input (default poisson)' })
           .option('engine', { choices: ENGINES, describe: 'engine (sparse: both are run and compared)' })
           .option('threads', { type: 'number', default: 0, describe: 'worker threads of the clock engine (0 = automatic: idle cores, where it pays)' })
+          .option('backend', { choices: BACKENDS, describe: 'kernel backend of the gpu engine' })
           .option('seed', { type: 'number', default: 1 })
           .option('repeat', { type: 'number', default: 1, describe: 'runs; the median is reported' })
           .option('compare', { choices: ['brian2'], describe: 'also run the same network in Brian2 and print the ratio' })
@@ -73,7 +79,9 @@ async function main(argv: string[]): Promise<number> {
           .example('$0 bench coba --duration "10 s" --compare brian2', 'side by side with Brian2')
           .example('$0 bench coba --size 256000 --threads 2', 'the scaling series at 256k neurons')
           .example('$0 bench sparse', 'event vs clock engine on a sparse low-rate network')
-          .example('$0 bench worm', '302-neuron graded C. elegans model, 10 s at dt 0.1 ms'),
+          .example('$0 bench worm', '302-neuron graded C. elegans model, 10 s at dt 0.1 ms')
+          .example('$0 bench scaling --sizes 4000,64000', 'COBA scaling series at fan-in 80, one child process per size, and a table')
+          .example('$0 bench microcircuit --scale 0.1 --background dc', 'Potjans-Diesmann cortical microcircuit at 10 %, with population rates'),
       async (a) => {
         const { benchCommand } = await import('../bench/command.js');
         code = await benchCommand(a);

@@ -8,7 +8,7 @@ import { loadNeuronTable } from '../connectome/index.js';
 import { classSeries, tracesSvg } from '../plot/traces.js';
 import { classResponses, experimentWindows, responseSummary } from '../worm/experiment.js';
 import { ValidationError } from '../errors.js';
-import type { EngineName, NetworkIR } from '../ir/types.js';
+import type { EngineName, GpuBackendName, NetworkIR } from '../ir/types.js';
 import { rasterSvg } from '../plot/raster.js';
 import { runSummary, runToFile } from '../run.js';
 import { toInternal } from '../units.js';
@@ -22,6 +22,7 @@ export interface RunArgs {
   engine?: string;
   seed?: number;
   threads?: number;
+  backend?: string;
   out?: string;
   plot?: boolean;
   progress?: boolean;
@@ -52,6 +53,7 @@ export function applyOverrides(ir: NetworkIR, a: RunArgs): NetworkIR {
   if (a.engine !== undefined) ir.run.engine = a.engine as EngineName;
   if (a.seed !== undefined) ir.run.seed = a.seed;
   if (a.threads !== undefined) ir.run.threads = a.threads;
+  if (a.backend !== undefined) ir.run.backend = a.backend as GpuBackendName;
   return ir;
 }
 

@@ -31,7 +31,7 @@ import { toInternal } from '../units.js';
 import { addWorm, type WormSpec } from '../worm/build.js';
 
 const TOP_KEYS = ['name', 'run', 'worm', 'populations', 'projections', 'stimuli', 'recordings', 'experiment'];
-const RUN_KEYS = ['duration', 'dt', 'engine', 'seed', 'threads', 'solver', 'atol', 'rtol'];
+const RUN_KEYS = ['duration', 'dt', 'engine', 'seed', 'threads', 'solver', 'atol', 'rtol', 'backend'];
 const WORM_KEYS = ['dataset', 'dataDir', 'label', 'model', 'method', 'params', 'neurons', 'ablate', 'signs', 'synapse', 'muscles'];
 
 type Obj = Record<string, unknown>;
@@ -127,7 +127,7 @@ export function networkFromConfig(cfg: Obj, overrides: RunOptions = {}, options:
     });
   }
   for (const [label, p] of entries(cfg.projections, 'projections')) {
-    checkKeys(p, ['label', 'pre', 'post', 'connector', 'transmission', 'graded', 'receptor', 'weight', 'delay'], `projection "${label}"`);
+    checkKeys(p, ['label', 'pre', 'post', 'connector', 'transmission', 'graded', 'receptor', 'weight', 'delay', 'loihi'], `projection "${label}"`);
     const connector = p.connector as ConnectorSpec;
     if (!connector || typeof connector !== 'object') throw new ValidationError(`projection "${label}": a connector is required, e.g. { rule: fixed_probability, p: 0.1 }.`, { object: `projection "${label}"`, parameter: 'connector' });
     net.connect(String(p.pre), String(p.post), connector, {
@@ -137,6 +137,7 @@ export function networkFromConfig(cfg: Obj, overrides: RunOptions = {}, options:
       graded: p.graded as SynapseSpec['graded'],
       weight: p.weight as ValueSpec,
       delay: p.delay as ValueSpec | undefined,
+      ...(p.loihi !== undefined ? { loihi: p.loihi as SynapseSpec['loihi'] } : {}),
     });
   }
   for (const [, s] of entries(cfg.stimuli, 'stimuli')) {

@@ -50,6 +50,9 @@ export interface RunStats {
   simMs: number;
   /** Per-population spike counts (all neurons, recorded or not). */
   spikeCounts: Record<string, number>;
+  /** gpu engine: the kernel backend that ran, and why it was chosen. */
+  backend?: string;
+  backendReason?: string;
 }
 
 export interface SimulationOutput {

@@ -73,6 +73,26 @@ export interface ProjectionIR {
   delay: PerElement;
   /** How the synapses were made, kept for provenance and exporters. */
   connector?: ConnectorSpec;
+  /** Only for projections into models with Loihi connection semantics (`loihi_lif`). */
+  loihi?: LoihiProjectionIR;
+}
+
+/**
+ * Lava's fixed-point connection settings of one projection into `loihi_lif`
+ * (docs/targets/loihi.md). The receptor is Lava's sign mode (`excitatory`,
+ * `inhibitory`, `mixed`), the weights are Lava's effective integer weights (already on
+ * the grid of the sign mode and numWeightBits), and the delay is (1 + d)·dt for a
+ * DelaySparse delay d (dt for Dense/Sparse).
+ */
+export interface LoihiProjectionIR {
+  /**
+   * Lava's weight_exp (default 0): each step, the sum of this projection's weights
+   * arriving at a neuron (per delay value) is shifted left by it, or right (flooring)
+   * when negative, before it joins the neuron's a_in. Integer in −31..31.
+   */
+  weightExp?: number;
+  /** Lava's num_weight_bits (default 8): the weights keep only this many significant bits. Integer in 1..8. */
+  numWeightBits?: number;
 }
 
 export type ConnectorSpec =
@@ -120,7 +140,10 @@ export type RecordingIR =
   | (TargetSet & { kind: 'state'; variables: string[]; interval: number })
   | { kind: 'rate'; population: string; bin: number };
 
-export type EngineName = 'clock' | 'event';
+export type EngineName = 'clock' | 'event' | 'gpu';
+
+/** Kernel backend of the gpu engine: `auto` picks the fastest available (measured figures in docs/benchmarks.md). */
+export type GpuBackendName = 'auto' | 'webgpu' | 'webasm' | 'cpu';
 
 /**
  * How continuous state is integrated. `auto`: each population's own method on the
@@ -142,6 +165,8 @@ export interface RunSettings {
   /** Tolerances of rk45 (defaults 1e-6 each). */
   atol?: number;
   rtol?: number;
+  /** gpu engine only: kernel backend (`auto` when omitted). */
+  backend?: GpuBackendName;
 }
 
 export interface NetworkIR {

@@ -8,6 +8,7 @@
 import { UnknownNameError, UnsupportedError, ValidationError } from '../errors.js';
 import { getModel, type Model, type NeuronModel, type ParamDecl } from '../models/index.js';
 import { formatQuantity } from '../units.js';
+import * as loihi from '../loihi/arithmetic.js';
 import { IR_VERSION, type NetworkIR, type PerElement, type PopulationIR, type ProjectionIR, type TargetSet } from './types.js';
 
 export interface ResolvedPopulation {
@@ -28,7 +29,8 @@ export interface ResolvedNetwork {
   byLabel: Map<string, ResolvedPopulation>;
 }
 
-const ENGINES = ['clock', 'event'];
+const ENGINES = ['clock', 'event', 'gpu'];
+const GPU_BACKENDS = ['auto', 'webgpu', 'webasm', 'cpu'];
 
 /** Value of a per-element quantity for element i. */
 export function valueAt(x: PerElement, i: number): number {
@@ -38,11 +40,14 @@ export function valueAt(x: PerElement, i: number): number {
 function describeRange(d: ParamDecl): string {
   const lo = d.min === undefined ? '' : `${d.minExclusive ? '>' : '≥'} ${formatQuantity(d.min, d.dim)}`;
   const hi = d.max === undefined ? '' : `${d.maxExclusive ? '<' : '≤'} ${formatQuantity(d.max, d.dim)}`;
-  return [lo, hi].filter(Boolean).join(' and ') || 'any finite value';
+  const range = [lo, hi].filter(Boolean).join(' and ');
+  if (d.integer) return range ? `an integer ${range}` : 'any integer';
+  return range || 'any finite value';
 }
 
 function inRange(v: number, d: ParamDecl): boolean {
   if (!Number.isFinite(v)) return false;
+  if (d.integer && !Number.isInteger(v)) return false;
   if (d.min !== undefined && (d.minExclusive ? v <= d.min : v < d.min)) return false;
   if (d.max !== undefined && (d.maxExclusive ? v >= d.max : v > d.max)) return false;
   return true;
@@ -121,7 +126,7 @@ export function resolvePopulation(pop: PopulationIR): ResolvedPopulation {
     const given = pop.initial?.[name];
     // 'equilibrium' starts are filled in by the engine (plan); 0 stands in until then.
     const value = given ?? (typeof decl.initial === 'number' ? decl.initial : decl.initial === 'equilibrium' ? 0 : params[decl.initial.param]!);
-    checkValues(value, pop.size, { dim: decl.dim, default: 0, doc: '' }, object, `initial ${name}`);
+    checkValues(value, pop.size, { dim: decl.dim, default: 0, doc: '', min: decl.min, max: decl.max, integer: decl.integer }, object, `initial ${name}`);
     initial[name] = value;
   }
   let method = '';
@@ -213,8 +218,10 @@ function checkProjection(proj: ProjectionIR, pre: ResolvedPopulation, post: Reso
   const weightDecl: ParamDecl =
     receptor.sign === 'nonnegative'
       ? { dim: receptor.weightDim, default: 0, min: 0, doc: '' }
-      : { dim: receptor.weightDim, default: 0, max: 0, doc: '' };
-  const sign = receptor.sign === 'nonnegative' ? '≥ 0' : '≤ 0';
+      : receptor.sign === 'nonpositive'
+        ? { dim: receptor.weightDim, default: 0, max: 0, doc: '' }
+        : { dim: receptor.weightDim, default: 0, doc: '' };
+  const sign = receptor.sign === 'nonnegative' ? '≥ 0' : receptor.sign === 'nonpositive' ? '≤ 0' : 'finite';
   checkValues(proj.weight, n, weightDecl, object, 'weight', `${proj.receptor} weights onto ${post.model.name} must be ${sign} (${receptor.doc})`);
   if (transmission === 'graded') {
     if (!graded) {
@@ -246,6 +253,16 @@ function checkProjection(proj: ProjectionIR, pre: ResolvedPopulation, post: Reso
   if (pre.model.kind === 'neuron' && pre.model.spiking === false) {
     throw new ValidationError(`${object}: "${pre.label}" (${pre.model.name}) does not spike; connect it with transmission "graded" or "gap".`, { object, parameter: 'transmission' });
   }
+  if (post.model.connection === 'loihi') {
+    checkLoihiProjection(proj, post, dt, object);
+    return;
+  }
+  if (proj.loihi !== undefined) {
+    throw new ValidationError(`${object}: "loihi" settings apply only to projections into Loihi neurons (loihi_lif); "${post.label}" is ${post.model.name}.`, {
+      object,
+      parameter: 'loihi',
+    });
+  }
   const minDelay = dt * (1 - 1e-9);
   checkValues(proj.delay, n, { dim: 'time', default: 0, min: 0, doc: '' }, object, 'delay');
   const d = proj.delay;
@@ -257,6 +274,87 @@ function checkProjection(proj: ProjectionIR, pre: ResolvedPopulation, post: Reso
       expected: `≥ ${dt} ms`,
       fix: `raise the delay to at least ${dt} ms or lower dt`,
     });
+  }
+}
+
+/**
+ * Projections into a model with Loihi connection semantics (loihi_lif): Lava's
+ * Dense/Sparse/DelaySparse (docs/targets/loihi.md, spec §2). The receptor is the sign
+ * mode; every weight must already be Lava's effective weight for it (§2.1), so that Lava
+ * given these weights, this sign mode and numWeightBits leaves them unchanged; delays
+ * are whole steps (1 + d)·dt with d in 0..62; no (pre, post) pair twice (Lava's Sparse
+ * would sum the two before clipping).
+ */
+function checkLoihiProjection(proj: ProjectionIR, post: ResolvedPopulation, dt: number, object: string): void {
+  const settings = proj.loihi ?? {};
+  if (typeof settings !== 'object' || settings === null) throw new ValidationError(`${object}: loihi must be an object { weightExp, numWeightBits }.`, { object, parameter: 'loihi' });
+  for (const key of Object.keys(settings)) {
+    if (key !== 'weightExp' && key !== 'numWeightBits') throw new UnknownNameError('loihi setting', key, ['weightExp', 'numWeightBits'], { object, parameter: `loihi.${key}` });
+  }
+  const integerIn = (name: string, v: number, [lo, hi]: readonly [number, number], why: string) => {
+    if (!Number.isInteger(v) || v < lo || v > hi) {
+      throw new ValidationError(`${object}: loihi.${name} = ${v} must be an integer in ${lo}..${hi} (${why}).`, { object, parameter: `loihi.${name}`, expected: `integer ${lo}..${hi}` });
+    }
+  };
+  const weightExp = settings.weightExp ?? 0;
+  const numWeightBits = settings.numWeightBits ?? loihi.WEIGHT_BITS;
+  integerIn('weightExp', weightExp, loihi.WEIGHT_EXP_RANGE, "Lava's weight_exp, a shift of the 32-bit summed input");
+  integerIn('numWeightBits', numWeightBits, [1, loihi.WEIGHT_BITS], "Lava's num_weight_bits");
+  const mode = proj.receptor as loihi.SignMode;
+  if (!loihi.SIGN_MODES.includes(mode)) throw new UnknownNameError(`receptor of ${post.model.name}`, proj.receptor, loihi.SIGN_MODES, { object, parameter: 'receptor' });
+  const n = proj.targets.length;
+  const w = proj.weight;
+  for (let k = 0; k < (typeof w === 'number' ? Math.min(1, n) : w.length); k++) {
+    const x = valueAt(w, k);
+    if (loihi.isEffectiveWeight(x, mode, numWeightBits)) continue;
+    const lava = Number.isSafeInteger(x) ? `; Lava would use ${loihi.effectiveWeight(x, mode, numWeightBits)}` : '';
+    const [lo, hi] = loihi.weightClipRange(mode);
+    const step = 2 ** loihi.droppedLsbs(mode, numWeightBits);
+    throw new ValidationError(
+      `${object}: weight ${x}${typeof w === 'number' ? '' : ` (synapse ${k})`} is not a Loihi weight for sign mode ${mode} with ${numWeightBits} weight bits${lava}.`,
+      {
+        object,
+        parameter: 'weight',
+        expected: `integers in ${lo}..${hi} that are multiples of ${step}`,
+        fix: 'apply the weight pipeline first (effectiveWeight in src/loihi/arithmetic.ts), or use receptor excitatory/inhibitory for one-signed weights',
+      },
+    );
+  }
+  const d = proj.delay;
+  for (let k = 0; k < (typeof d === 'number' ? Math.min(1, n) : d.length); k++) {
+    const x = valueAt(d, k);
+    const steps = Math.round(x / dt);
+    if (Number.isFinite(x) && Math.abs(x / dt - steps) <= 1e-9 * Math.max(1, steps) && steps >= 1 && steps <= loihi.MAX_DELAY + 1) continue;
+    throw new ValidationError(
+      `${object}: delay ${x} ms${typeof d === 'number' ? '' : ` (synapse ${k})`} is not (1 + d)·dt for a Loihi delay d in 0..${loihi.MAX_DELAY} (dt = ${dt} ms): Lava adds one step of synaptic latency to DelaySparse delays of 0..${loihi.MAX_DELAY} steps.`,
+      {
+        object,
+        parameter: 'delay',
+        expected: `whole multiples of dt from ${dt} ms to ${(loihi.MAX_DELAY + 1) * dt} ms`,
+        fix: `use delay = dt for Dense/Sparse and (1 + d)·dt for DelaySparse delay d`,
+      },
+    );
+  }
+  // Duplicate (pre, post) pairs: rows are usually sorted; sort a copy when not.
+  const { rowPtr, targets } = proj;
+  for (let i = 0; i + 1 < rowPtr.length; i++) {
+    const row = targets.subarray(rowPtr[i]!, rowPtr[i + 1]!);
+    let sorted = row;
+    for (let k = 1; k < row.length; k++) {
+      if (row[k]! <= row[k - 1]!) {
+        sorted = Uint32Array.from(row).sort();
+        break;
+      }
+    }
+    for (let k = 1; k < sorted.length; k++) {
+      if (sorted[k] === sorted[k - 1]) {
+        throw new ValidationError(`${object}: neuron ${i} connects to neuron ${sorted[k]} of "${post.label}" more than once; Lava's Sparse sums such entries before clipping.`, {
+          object,
+          parameter: 'targets',
+          fix: 'merge them into one synapse whose weight is a Loihi weight',
+        });
+      }
+    }
   }
 }
 
@@ -321,6 +419,9 @@ export function validateNetwork(ir: NetworkIR): ResolvedNetwork {
     throw new ValidationError(`${runObj}: threads = ${run.threads} must be a whole number (0 = one per core).`, { object: runObj, parameter: 'threads' });
   }
   checkSolver(run, runObj);
+  if (run.backend !== undefined && !GPU_BACKENDS.includes(run.backend)) {
+    throw new UnknownNameError('gpu backend', run.backend, GPU_BACKENDS, { object: runObj, parameter: 'backend' });
+  }
   const byLabel = new Map<string, ResolvedPopulation>();
   const populations = ir.populations.map((p) => {
     if (byLabel.has(p.label)) throw new ValidationError(`population "${p.label}" is defined twice.`, { object: `population "${p.label}"`, parameter: 'label' });
@@ -340,6 +441,16 @@ export function validateNetwork(ir: NetworkIR): ResolvedNetwork {
     const pop = lookup(byLabel, s.population, object, 'population');
     if (pop.model.kind !== 'neuron') throw new ValidationError(`${object}: "${pop.label}" is a spike source and takes no stimulus.`, { object, parameter: 'population' });
     resolveTargets(s, pop, object);
+    if (pop.model.connection === 'loihi') {
+      throw new UnsupportedError(
+        `${object}: ${pop.model.name} population "${pop.label}" takes input only through projections, as Lava's LIF takes it only through connection processes.`,
+        {
+          object,
+          parameter: 'kind',
+          fix: 'for spikes, use a spike_source_array (raster column c = spike time (c + 1)·dt) or spike_source_poisson population and a projection with delay dt; for a constant input, set bias_mant and bias_exp',
+        },
+      );
+    }
     checkStimulus(s, pop.model, object);
   }
   for (const r of ir.recordings) {
@@ -396,7 +507,7 @@ function checkStimulus(s: NetworkIR['stimuli'][number], model: NeuronModel, obje
       const receptor = model.receptors[s.receptor];
       if (!receptor) throw new UnknownNameError(`receptor of ${model.name}`, s.receptor, Object.keys(model.receptors), { object, parameter: 'receptor' });
       finite('weight', s.weight);
-      const ok = receptor.sign === 'nonnegative' ? s.weight >= 0 : s.weight <= 0;
+      const ok = receptor.sign === 'nonnegative' ? s.weight >= 0 : receptor.sign === 'nonpositive' ? s.weight <= 0 : true;
       if (!ok) {
         throw new ValidationError(`${object}: weight ${s.weight} has the wrong sign for the ${s.receptor} receptor of ${model.name} (${receptor.sign}).`, {
           object,
@@ -419,11 +530,11 @@ export function requireEngineSupport(net: ResolvedNetwork, engine: string): void
   if (engine !== 'clock') {
     for (const proj of net.ir.projections) {
       const t = proj.transmission ?? 'spike';
-      if (t !== 'spike') {
-        throw new UnsupportedError(`engine "${engine}" cannot run ${t === 'gap' ? 'gap junctions' : 'graded synapses'} (projection "${proj.label}"); use engine "clock".`, {
+      if (t !== 'spike' && engine !== 'gpu') {
+        throw new UnsupportedError(`engine "${engine}" cannot run ${t === 'gap' ? 'gap junctions' : 'graded synapses'} (projection "${proj.label}"); use engine "clock" or "gpu".`, {
           object: `projection "${proj.label}"`,
           parameter: 'engine',
-          expected: 'clock',
+          expected: 'clock, gpu',
           fix: '--engine clock',
         });
       }

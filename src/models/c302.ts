@@ -167,7 +167,7 @@ export const c302Iaf: NeuronModel = {
     threshold: 'v > v_thresh',
     reset: 'v = v_reset;',
   }),
-  engines: ['clock'],
+  engines: ['clock', 'gpu'],
   voltage: 'v',
   gapInput: 'conductance',
 };
@@ -222,7 +222,7 @@ export const c302IafActivity: NeuronModel = {
     threshold: 'v > v_thresh',
     reset: 'v = v_reset;',
   }),
-  engines: ['clock'],
+  engines: ['clock', 'gpu'],
   voltage: 'v',
   gapInput: 'conductance',
 };

@@ -41,7 +41,8 @@ export function modelCatalogueMarkdown(): string {
       for (const [name, p] of Object.entries(m.params)) {
         const lo = p.min === undefined ? '' : `${p.minExclusive ? '>' : '≥'} ${p.min}`;
         const hi = p.max === undefined ? '' : `${p.maxExclusive ? '<' : '≤'} ${p.max}`;
-        out.push(`| \`${name}\` | ${p.default} | ${p.unitLabel ?? INTERNAL_UNIT[p.dim]} | ${[lo, hi].filter(Boolean).join(', ') || 'any'} | ${p.symbol ?? ''} | ${p.doc} |`);
+        const allowed = [p.integer ? 'integer' : '', lo, hi].filter(Boolean).join(', ') || 'any';
+        out.push(`| \`${name}\` | ${p.default} | ${p.unitLabel ?? INTERNAL_UNIT[p.dim]} | ${allowed} | ${p.symbol ?? ''} | ${p.doc} |`);
       }
       out.push('');
     }
@@ -52,7 +53,7 @@ export function modelCatalogueMarkdown(): string {
       }
       out.push('', '| receptor | adds to | weight unit | sign | |', '|---|---|---|---|---|');
       for (const [name, r] of Object.entries(m.receptors)) {
-        out.push(`| \`${name}\` | \`${r.variable}\` | ${INTERNAL_UNIT[r.weightDim]} | ${r.sign === 'nonnegative' ? '≥ 0' : '≤ 0'} | ${r.doc} |`);
+        out.push(`| \`${name}\` | \`${r.variable}\` | ${INTERNAL_UNIT[r.weightDim]} | ${signText(r.sign)} | ${r.doc} |`);
       }
       out.push('');
       if (m.constraints.length) out.push(`Constraints: ${m.constraints.map((c) => c.message).join('; ')}.`, '');
@@ -60,4 +61,8 @@ export function modelCatalogueMarkdown(): string {
     out.push(`References: ${m.references.join('; ')}.`, '');
   }
   return out.join('\n');
+}
+
+function signText(sign: 'nonnegative' | 'nonpositive' | 'any'): string {
+  return sign === 'nonnegative' ? '≥ 0' : sign === 'nonpositive' ? '≤ 0' : 'any';
 }

@@ -95,5 +95,5 @@ export const gradedKunert: NeuronModel = {
       'd_v = (g_leak * (e_leak - v) + g_exc * (e_exc - v) + g_inh * (e_inh - v) + IG_gap - G_gap * v + I_stim) * inv_cm;\n' +
       'd_s = a_r / (1 + Math.exp(-beta * (v - v_th))) * (1 - s) - a_d * s;',
   },
-  engines: ['clock'],
+  engines: ['clock', 'gpu'],
 };

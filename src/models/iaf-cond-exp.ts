@@ -83,6 +83,6 @@ export const iafCondExp: NeuronModel = {
           threshold: 'v >= v_thresh',
           reset: 'v = v_reset;',
         },
-  engines: ['clock'],
+  engines: ['clock', 'gpu'],
   voltage: 'v',
 };

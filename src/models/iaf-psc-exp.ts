@@ -72,7 +72,7 @@ export const iafPscExp: NeuronModel = {
     threshold: 'v >= v_thresh',
     reset: 'v = v_reset;',
   }),
-  engines: ['clock', 'event'],
+  engines: ['clock', 'event', 'gpu'],
   voltage: 'v',
 };
 

@@ -49,6 +49,6 @@ export const izhikevich: NeuronModel = {
     threshold: 'v >= 30',
     reset: 'v = c; u += d;',
   }),
-  engines: ['clock'],
+  engines: ['clock', 'gpu'],
   voltage: 'v',
 };

@@ -76,5 +76,5 @@ export const ltc: NeuronModel = {
     state: ['v'],
     rhs: 'd_v = (g_leak * (v_leak - v) + g_exc * (e_exc - v) + g_inh * (e_inh - v) + IG_gap - G_gap * v + I_stim) * inv_cm;',
   },
-  engines: ['clock'],
+  engines: ['clock', 'gpu'],
 };

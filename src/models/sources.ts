@@ -22,7 +22,7 @@ export const spikeSourceArray: SourceModel = {
   params: {},
   state: {},
   constraints: [],
-  engines: ['clock', 'event'],
+  engines: ['clock', 'event', 'gpu'],
 };
 
 export const spikeSourcePoisson: SourceModel = {
@@ -39,5 +39,5 @@ export const spikeSourcePoisson: SourceModel = {
   },
   state: {},
   constraints: [{ params: ['start', 'stop'], holds: (p) => p.start! <= p.stop!, message: 'start must not be after stop' }],
-  engines: ['clock', 'event'],
+  engines: ['clock', 'event', 'gpu'],
 };

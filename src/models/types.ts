@@ -26,6 +26,8 @@ export interface ParamDecl {
   minExclusive?: boolean;
   max?: number;
   maxExclusive?: boolean;
+  /** Only whole numbers are allowed (e.g. Loihi's integer registers). */
+  integer?: boolean;
   /** Maths symbol or NEST name, for docs. */
   symbol?: string;
   doc: string;
@@ -38,6 +40,10 @@ export interface StateDecl {
    * 'equilibrium' (set by the engine from the network equilibrium, see EquilibriumDecl).
    */
   initial: number | { param: string } | 'equilibrium';
+  /** Allowed initial values (checked when the IR sets one); any finite number when omitted. */
+  min?: number;
+  max?: number;
+  integer?: boolean;
   doc: string;
 }
 
@@ -46,8 +52,8 @@ export interface ReceptorDecl {
   variable: string;
   /** Dimension of the weight. */
   weightDim: Dimension;
-  /** Allowed sign of the weight (PyNN: inhibitory current weights are negative). */
-  sign: 'nonnegative' | 'nonpositive';
+  /** Allowed sign of the weight (PyNN: inhibitory current weights are negative); `any` for mixed-sign projections. */
+  sign: 'nonnegative' | 'nonpositive' | 'any';
   /**
    * `event` (default): arriving spike weights are added to the variable. `graded`:
    * the variable is set every step to the summed input of graded projections.
@@ -141,6 +147,23 @@ export interface NeuronModel {
   spiking?: boolean;
   equilibrium?: EquilibriumDecl;
   ode?: OdeDecl;
+  /**
+   * When the clock engine takes a step's arriving spikes (codegen.ts):
+   * - `after-update` (default): update over [t_n, t_{n+1}], then add the arrivals to the
+   *   receptor variables, then the threshold (NEST semantics);
+   * - `before-update`: each receptor variable is SET to the sum of the step's arrivals,
+   *   then the update runs and consumes it (Lava: the LIF reads a_in, then updates u, v).
+   */
+  inputTiming?: 'after-update' | 'before-update';
+  /**
+   * Connection semantics other than the default floating-point weights: `loihi` = Lava's
+   * fixed-point Dense/Sparse/DelaySparse (src/loihi, docs/targets/loihi.md): receptors are
+   * Lava's sign modes, weights are effective integer weights, a projection may set
+   * `loihi.weightExp` / `loihi.numWeightBits`, delays are whole steps (1 + d)·dt with
+   * d ∈ 0..62, and inputs come only through projections (no stimuli). Checked in
+   * src/ir/validate.ts; weightExp is honoured by the clock engine's plan.ts.
+   */
+  connection?: 'loihi';
 }
 
 export interface SourceModel {

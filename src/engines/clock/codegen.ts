@@ -10,6 +10,9 @@
  *      receptor variables and the slot is cleared;
  *   3. a neuron that is not refractory and meets `threshold` runs `reset`, starts its
  *      refractory count and is appended to `spk`.
+ * A model with `inputTiming: 'before-update'` (loihi_lif) takes step 2 first and sets
+ * each receptor variable to the step's arrivals (instead of adding them), so the update
+ * consumes the input of its own step, as Lava's LIF does with a_in.
  */
 import type { NeuronModel } from '../../models/types.js';
 
@@ -20,6 +23,12 @@ export interface NeuronKernelSpec {
   constants: Record<string, number | 'array'>;
   /** Receptors that receive spikes (have a ring buffer). */
   receptors: string[];
+  /**
+   * Shift channels (plan.ts `ShiftChannel`, Lava's weight_exp): Int32 rings `in_<name>`
+   * whose slot is shifted by `shift` bits (left when > 0, arithmetic right when < 0) and
+   * added to the receptor's variable. Only for `before-update` models.
+   */
+  channels?: { name: string; receptor: string; shift: number }[];
   /** Graded receptors with input: their variable is set from `gin_<receptor>` before the update. */
   gradedReceptors: string[];
   /** Gap junctions reach the population (`gin_gap`, `c_G_gap`). */
@@ -58,6 +67,10 @@ export function neuronKernelSource(spec: NeuronKernelSpec): string {
   for (const s of stateNames) lines.push(`const s_${s} = A.s_${s};`);
   for (const [name, c] of Object.entries(spec.constants)) if (c === 'array') lines.push(`const c_${name} = A.c_${name};`);
   for (const r of spec.receptors) lines.push(`const in_${r} = A.in_${r};`);
+  const channels = spec.channels ?? [];
+  const before = model.inputTiming === 'before-update';
+  if (channels.length > 0 && !before) throw new Error(`model ${model.name}: shift channels need inputTiming 'before-update'`);
+  for (const ch of channels) lines.push(`const in_${ch.name} = A.in_${ch.name};`);
   if (spec.hasCurrentStimulus) lines.push('const istim = A.istim;');
   for (const r of spec.gradedReceptors) lines.push(`const gin_${r} = A.gin_${r};`);
   if (spec.gap) lines.push('const gin_gap = A.gin_gap, c_G_gap = A.c_G_gap;');
@@ -81,6 +94,7 @@ export function neuronKernelSource(spec: NeuronKernelSpec): string {
   // Models that take gap junctions as a current get I_gap = Σ g (V_j − V_i) added to I_stim.
   const gapCurrent = spec.gap && (model.gapInput ?? 'current') === 'current' ? ` + (IG_gap - G_gap * ${model.voltage})` : '';
   lines.push(`    const I_stim = ${stim}${gapCurrent};`);
+  if (before) lines.push(...inputsBeforeUpdate(model, spec.receptors, channels));
   if (refr) {
     lines.push('    const refractory = refr[i] > 0;');
     lines.push('    if (refractory) {');
@@ -93,7 +107,7 @@ export function neuronKernelSource(spec: NeuronKernelSpec): string {
     lines.push(indent(code.update, 4));
   }
   // Arrivals of this step (clearing element by element: fill() on shared memory is slower).
-  for (const r of spec.receptors) lines.push(`    ${model.receptors[r]!.variable} += in_${r}[slot + i]; in_${r}[slot + i] = 0;`);
+  if (!before) for (const r of spec.receptors) lines.push(`    ${model.receptors[r]!.variable} += in_${r}[slot + i]; in_${r}[slot + i] = 0;`);
   lines.push(`    if (${refr ? '!refractory && ' : ''}(${code.threshold})) {`);
   lines.push(indent(code.reset, 6));
   if (refr) lines.push(spec.refractorySteps === 'array' ? '      refr[i] = refsteps[i];' : `      refr[i] = ${spec.refractorySteps};`);
@@ -103,6 +117,7 @@ export function neuronKernelSource(spec: NeuronKernelSpec): string {
   // equilibrium threshold set between steps, keeps its array value).
   const snippets = [code.update, code.updateRefractory ?? '', code.threshold, code.reset].join('\n');
   const changed = (s: string) =>
+    (before && eventReceptorVariables(model).includes(s)) ||
     spec.receptors.some((r) => model.receptors[r]!.variable === s) ||
     spec.gradedReceptors.some((r) => model.receptors[r]!.variable === s) ||
     assigns(snippets, s);
@@ -112,6 +127,36 @@ export function neuronKernelSource(spec: NeuronKernelSpec): string {
   lines.push('  return ns;');
   lines.push('};');
   return lines.join('\n');
+}
+
+/** The variables of a model's spike (event) receptors, each once. */
+function eventReceptorVariables(model: NeuronModel): string[] {
+  const vars = Object.values(model.receptors)
+    .filter((r) => (r.mode ?? 'event') === 'event')
+    .map((r) => r.variable);
+  return [...new Set(vars)];
+}
+
+/**
+ * `before-update` inputs: every event receptor variable is set to the sum of this step's
+ * slot of its receptors' rings and of its shift channels (0 without any), and the slots
+ * are cleared. Int32 channel values shift exactly as Lava's int32 `acc << e` / `acc >> −e`.
+ */
+function inputsBeforeUpdate(model: NeuronModel, receptors: string[], channels: { name: string; receptor: string; shift: number }[]): string[] {
+  const terms = new Map<string, string[]>(eventReceptorVariables(model).map((v) => [v, []]));
+  const clears: string[] = [];
+  for (const r of receptors) {
+    terms.get(model.receptors[r]!.variable)!.push(`in_${r}[slot + i]`);
+    clears.push(`in_${r}[slot + i] = 0;`);
+  }
+  for (const ch of channels) {
+    const op = ch.shift > 0 ? '<<' : '>>';
+    terms.get(model.receptors[ch.receptor]!.variable)!.push(`(in_${ch.name}[slot + i] ${op} ${Math.abs(ch.shift)})`);
+    clears.push(`in_${ch.name}[slot + i] = 0;`);
+  }
+  const lines = [...terms].map(([v, t]) => `    ${v} = ${t.join(' + ') || '0'};`);
+  if (clears.length) lines.push(`    ${clears.join(' ')}`);
+  return lines;
 }
 
 /** Whether JavaScript source assigns to identifier `name` (=, op=, ++, --). */

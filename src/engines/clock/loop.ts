@@ -116,7 +116,8 @@ export function runWorker(plan: ClockPlan, w: number, onProgress?: (fraction: nu
   const { dt, steps, threads: T, seed } = plan;
   const pops: PopState[] = plan.populations.map((pp) => initPopulation(pp, w, dt, seed, plan.steps));
   const projs = plan.projections.map((pj) => {
-    const arrays = { targets: pj.targets, ring: plan.populations[pj.post]!.arrays[`in_${pj.receptor}`], weights: pj.weights, delays: pj.delays };
+    // A projection delivers into its receptor's ring, or its own shift channel (Lava weight_exp, plan.ts).
+    const arrays = { targets: pj.targets, ring: plan.populations[pj.post]!.arrays[`in_${pj.channel ?? pj.receptor}`], weights: pj.weights, delays: pj.delays };
     const deliver = instantiate<Deliver>(pj.kernelSource, arrays);
     const nPre = plan.populations[pj.pre]!.size;
     let start: Uint32Array;

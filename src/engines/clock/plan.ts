@@ -79,6 +79,20 @@ export interface PopulationPlan {
   continuousInputs: string[];
   /** Parameters and derived constants: a number, or 'array' (in `c_<name>`). Neuron populations only. */
   constants?: NeuronKernelSpec['constants'];
+  /** Shift channels into this population: Int32 rings `in_<name>` of ringSlots[receptor] slots (see shiftChannels). */
+  channels?: ShiftChannel[];
+}
+
+/**
+ * A ring of its own for the input of one projection (or of one delay value of it) whose
+ * per-step sum is shifted by `shift` bits (left when > 0, right with floor when < 0)
+ * before it joins the receptor's variable: Lava's weight_exp (ProjectionIR.loihi).
+ * The ring is an Int32Array, so the sum wraps at 32 bits as Lava's int32 accumulator.
+ */
+export interface ShiftChannel {
+  name: string;
+  receptor: string;
+  shift: number;
 }
 
 /** A graded or gap-junction delivery (see graded.ts). */
@@ -109,6 +123,8 @@ export interface ProjectionPlan {
   pre: number;
   post: number;
   receptor: string;
+  /** The ring it delivers into, `in_<channel>`, when not the receptor's own (a shift channel, see shiftChannels). */
+  channel?: string;
   kernelSource: string;
   rowPtr: Uint32Array;
   targets: Uint32Array;
@@ -186,10 +202,15 @@ export function buildPlan(net: ResolvedNetwork, threads: number, options: PlanOp
   const share = threads > 1;
   const arena = options.wasmGather !== false && gathers.some((g) => !g.sigmoid) ? new GatherArena(arenaBytes(net, layout, gathers), share) : undefined;
   const continuousArray = arena ? (n: number) => arena.alloc(Float64Array, n) : (n: number) => sharedArray(Float64Array, n);
-  const populations = net.populations.map((pop, p) => planPopulation(net, pop, ringSlots[p]!, threads, steps, layout, p, continuousArray));
-  const projections = spiking.map((proj, k) =>
-    planProjection(proj, popIndex.get(proj.pre)!, popIndex.get(proj.post)!, net, delayInfo[k]!, ringSlots, threads),
-  );
+  const shifts = shiftChannels(spiking, delayInfo, popIndex, net.populations.length);
+  const populations = net.populations.map((pop, p) => planPopulation(net, pop, ringSlots[p]!, threads, steps, layout, p, continuousArray, shifts.byPopulation[p]!));
+  const projections = spiking.flatMap((proj, k) => {
+    const pre = popIndex.get(proj.pre)!;
+    const post = popIndex.get(proj.post)!;
+    const parts = shifts.byProjection[k];
+    if (!parts) return [planProjection(proj, pre, post, net, delayInfo[k]!, ringSlots, threads)];
+    return parts.map((part) => planProjection(part.proj, pre, post, net, part.delays, ringSlots, threads, part.channel));
+  });
   const sh = <T extends Uint32Array | Float64Array>(x: T): T => (share ? (toShared(x) as T) : x);
   const wasmSpecs: WasmGatherSpec[] = [];
   const graded = gathers.map((g, k): GradedPlan => {
@@ -318,6 +339,57 @@ function roundDelays(proj: ProjectionIR, dt: number): DelaySteps {
   return { perSynapse, maxSteps: max, report: { rounded, maxError, minSteps: d.length ? min : 0, maxSteps: max } };
 }
 
+/**
+ * Lava's weight_exp (ProjectionIR.loihi.weightExp ≠ 0) shifts each connection's per-step
+ * sum into a neuron, for DelaySparse the sum per delay value (loihi-lava.md §2.2–§2.3).
+ * A shift does not distribute over a sum (floor(6/2) ≠ floor(3/2) + floor(3/2)), so each
+ * such projection delivers into a ring of its own, a shift channel, which the neuron
+ * kernel shifts and adds to the receptor's variable on arrival. A right shift also
+ * needs one channel per delay value, because arrivals of one step from different delays
+ * were shifted separately in Lava; those projections are split by delay into parts with
+ * one uniform delay each. (A left shift is linear in 32-bit arithmetic: one channel.)
+ * Projections with weightExp 0 share the receptor's ring as usual.
+ */
+function shiftChannels(spiking: ProjectionIR[], delayInfo: DelaySteps[], popIndex: Map<string, number>, nPops: number) {
+  const byPopulation: ShiftChannel[][] = Array.from({ length: nPops }, () => []);
+  const byProjection: ({ proj: ProjectionIR; delays: DelaySteps; channel: string }[] | undefined)[] = [];
+  spiking.forEach((proj, k) => {
+    const shift = proj.loihi?.weightExp ?? 0;
+    if (shift === 0) return;
+    const channels = byPopulation[popIndex.get(proj.post)!]!;
+    const info = delayInfo[k]!;
+    const channel = () => {
+      const name = `shift${channels.length}`;
+      channels.push({ name, receptor: proj.receptor, shift });
+      return name;
+    };
+    if (shift > 0 || info.perSynapse === undefined) {
+      byProjection[k] = [{ proj, delays: info, channel: channel() }];
+      return;
+    }
+    const per = info.perSynapse;
+    const values = [...new Set(per)].sort((a, b) => a - b);
+    byProjection[k] = values.map((steps) => {
+      const rowPtr = new Uint32Array(proj.rowPtr.length);
+      const keep: number[] = [];
+      for (let i = 0; i + 1 < proj.rowPtr.length; i++) {
+        for (let s = proj.rowPtr[i]!; s < proj.rowPtr[i + 1]!; s++) if (per[s] === steps) keep.push(s);
+        rowPtr[i + 1] = keep.length;
+      }
+      const w = proj.weight;
+      const part: ProjectionIR = {
+        ...proj,
+        rowPtr,
+        targets: Uint32Array.from(keep, (s) => proj.targets[s]!),
+        weight: typeof w === 'number' ? w : Float64Array.from(keep, (s) => w[s]!),
+        delay: steps,
+      };
+      return { proj: part, delays: { uniform: steps, maxSteps: steps, report: info.report }, channel: channel() };
+    });
+  });
+  return { byPopulation, byProjection };
+}
+
 function planProjection(
   proj: ProjectionIR,
   pre: number,
@@ -326,6 +398,7 @@ function planProjection(
   delays: DelaySteps,
   ringSlots: Record<string, number>[],
   threads: number,
+  channel?: string,
 ): ProjectionPlan {
   const postSize = net.populations[post]!.size;
   let { rowPtr, targets } = proj;
@@ -350,6 +423,7 @@ function planProjection(
     pre,
     post,
     receptor: proj.receptor,
+    ...(channel ? { channel } : {}),
     kernelSource,
     rowPtr: share ? toShared(rowPtr) : rowPtr,
     targets: share ? toShared(targets) : targets,
@@ -431,6 +505,7 @@ function planPopulation(
   layout: GradedLayout,
   p: number,
   continuousArray: (n: number) => Float64Array,
+  channels: ShiftChannel[],
 ): PopulationPlan {
   const { dt } = net.ir.run;
   const bounds = partition(pop.size, threads);
@@ -553,6 +628,7 @@ function planPopulation(
     if (refractorySteps !== 0) arrays.refr = sharedArray(Int32Array, pop.size);
   }
   for (const [receptor, L] of Object.entries(slots)) arrays[`in_${receptor}`] = sharedArray(Float64Array, L * pop.size);
+  for (const ch of channels) arrays[`in_${ch.name}`] = sharedArray(Int32Array, slots[ch.receptor]! * pop.size);
   const hasCurrentStimulus = currentEvents.length > 0;
   if (hasCurrentStimulus) arrays.istim = sharedArray(Float64Array, pop.size);
   for (const r of continuousInputs) arrays[`gin_${r}`] = continuousArray(pop.size);
@@ -564,6 +640,7 @@ function planPopulation(
     method: pop.method,
     constants,
     receptors: Object.keys(slots),
+    channels,
     gradedReceptors: [...layout.gradedInputs[p]!],
     gap: gap !== undefined,
     outputs,
@@ -571,7 +648,7 @@ function planPopulation(
     hasCurrentStimulus,
     refractorySteps,
   });
-  return { ...base, kind: 'neuron', kernelSource, constants, decaysToZero: model.decaysToZero ?? [], spikeCapacity: bounds.slice(0, threads).map((_, w) => bounds[w + 1]! - bounds[w]! + 1) };
+  return { ...base, kind: 'neuron', kernelSource, constants, ...(channels.length ? { channels } : {}), decaysToZero: model.decaysToZero ?? [], spikeCapacity: bounds.slice(0, threads).map((_, w) => bounds[w + 1]! - bounds[w]! + 1) };
 }
 
 /**
