@@ -22,3 +22,18 @@ export { addWorm, selectNeurons, type WormSpec, type WormBuild } from './worm/bu
 export { assignSigns, readSignTable, type EdgeSign, type SignRule, type SignTable } from './worm/signs.js';
 export { classResponses, responseSummary, type ClassResponse } from './worm/experiment.js';
 export * as loihi from './loihi/arithmetic.js';
+export {
+  quantize,
+  quantizeForLoihi,
+  formatQuantizationReport,
+  loihiCoreMapping,
+  LoihiQuantizationError,
+  LOIHI2_LIMITS,
+  type LoihiQuantizeOptions,
+  type LoihiQuantizationReport,
+  type LoihiPopulationReport,
+  type LoihiProjectionReport,
+  type LoihiCoreMapping,
+  type LoihiApproximation,
+  type LoihiOffender,
+} from '../targets/loihi/quantize.js';

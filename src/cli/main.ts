@@ -56,6 +56,27 @@ async function main(argv: string[]): Promise<number> {
       },
     )
     .command(
+      'export <config>',
+      'Export a network for a neuromorphic platform: --target loihi writes a Lava netlist, a Lava script and (layered networks) a lava-dl netx file.',
+      (y) =>
+        y
+          .positional('config', { type: 'string', demandOption: true, describe: 'config file (.json, .yaml, .yml)' })
+          .option('target', { type: 'string', demandOption: true, describe: 'export target: loihi (Loihi 2 via Lava)' })
+          .option('out', { type: 'string', demandOption: true, describe: 'folder to write (replaced only if it is an earlier export)' })
+          .option('approximate', { type: 'boolean', default: false, describe: 'map what can only be approximated and list each approximation, instead of refusing' })
+          .option('simulate', { type: 'boolean', default: false, describe: 'also run the exported network in nematode and write the spikes the target must produce' })
+          .option('steps', { type: 'number', describe: 'steps to export (default: duration / dt)' })
+          .option('dt', { type: 'string', describe: 'time step, e.g. "1 ms"' })
+          .option('seed', { type: 'number', describe: 'random seed (connectivity, Poisson inputs)' })
+          .option('data-dir', { type: 'string', describe: 'connectome data directory' })
+          .example('$0 export docs/examples/loihi-ei.yaml --target loihi --out out/loihi-ei --simulate', 'netlist, Lava script and expected spikes')
+          .example('python out/loihi-ei/run_lava.py --dry-run', 'check the exported netlist without Lava'),
+      async (a) => {
+        const { exportCommand } = await import('./export-command.js');
+        code = await exportCommand(a);
+      },
+    )
+    .command(
       'bench <network>',
       'Benchmark a standard network and print build time, simulation time, spikes, rate, events/s and peak memory.',
       (y) =>
@@ -101,7 +122,7 @@ async function main(argv: string[]): Promise<number> {
       },
     )
     .command(connectomeCommand)
-    .demandCommand(1, 'Name a command: run, inspect, bench, models or connectome (see --help).')
+    .demandCommand(1, 'Name a command: run, inspect, export, bench, models or connectome (see --help).')
     .strict()
     .recommendCommands()
     .help()

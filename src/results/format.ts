@@ -93,4 +93,6 @@ export interface ResultsFile {
   body: ResultsBody;
   /** The body exactly as stored, e.g. for hashing or comparing runs. */
   bodyBytes: Uint8Array;
+  /** Set when the file read was a plain JSON spikes file (spikes-json.ts) rather than a results file. */
+  spikesFile?: { formatVersion: number; producer: string; network: string; steps: number };
 }

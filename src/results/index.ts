@@ -14,3 +14,12 @@ export { encodeResults, writeResults } from './write.js';
 export { decodeResults, readResults, readResultsSync, spikeTrainsOf, traceOf } from './read.js';
 export { exportCsv } from './csv.js';
 export { summarize } from './summary.js';
+export {
+  decodeSpikesFile,
+  encodeSpikesFile,
+  spikesFileToResults,
+  SPIKES_FORMAT,
+  SPIKES_FORMAT_VERSION,
+  type SpikesFile,
+  type SpikesPopulation,
+} from './spikes-json.js';

@@ -11,6 +11,7 @@ import {
   type ResultsFile,
   type ResultsMetadata,
 } from './format.js';
+import { decodeSpikesFile, looksLikeJson, spikesFileToResults } from './spikes-json.js';
 
 function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x) && !ArrayBuffer.isView(x);
@@ -69,6 +70,15 @@ function readFailed(path: string, err: unknown): FileFormatError {
   });
 }
 
+/**
+ * A results file (msgpack), or a plain JSON spikes file (spikes-json.ts, e.g. written by
+ * a script that `nematode export` generated) read as a results file with spike trains only.
+ */
+function decodeAny(bytes: Uint8Array, source: string): ResultsFile {
+  if (looksLikeJson(bytes)) return spikesFileToResults(decodeSpikesFile(new TextDecoder().decode(bytes), source), source);
+  return decodeResults(bytes, source);
+}
+
 export async function readResults(path: string): Promise<ResultsFile> {
   let bytes: Uint8Array;
   try {
@@ -76,7 +86,7 @@ export async function readResults(path: string): Promise<ResultsFile> {
   } catch (err) {
     throw readFailed(path, err);
   }
-  return decodeResults(bytes, `file "${path}"`);
+  return decodeAny(bytes, `file "${path}"`);
 }
 
 export function readResultsSync(path: string): ResultsFile {
@@ -86,7 +96,7 @@ export function readResultsSync(path: string): ResultsFile {
   } catch (err) {
     throw readFailed(path, err);
   }
-  return decodeResults(bytes, `file "${path}"`);
+  return decodeAny(bytes, `file "${path}"`);
 }
 
 /** Spikes of one population (first segment). Throws UnknownNameError listing the recorded ones. */

@@ -10,13 +10,20 @@ export function summarize(results: ResultsFile): string {
   const m = results.metadata;
   const seg = results.body.segments[0]!;
   const seconds = (seg.tStop - seg.tStart) / 1000;
-  const out = [
-    `nematode results (format ${results.formatVersion}), nematode ${m.nematodeVersion}, created ${m.createdAt}`,
-    `engine: ${m.engine}, threads: ${m.threads}, seed: ${m.seed}`,
-    `dt: ${m.dt} ms, duration: ${m.duration} ms`,
-    `wall: build ${fmt(m.wall.buildMs, 1)} ms, sim ${fmt(m.wall.simMs, 1)} ms, total ${fmt(m.wall.totalMs, 1)} ms`,
-    `synaptic events: ${m.synapticEvents}`,
-  ];
+  const sf = results.spikesFile;
+  const out = sf
+    ? [
+        `spikes file (nematode-spikes v${sf.formatVersion}) of network "${sf.network}"`,
+        `written by: ${sf.producer}`,
+        `dt: ${m.dt} ms, duration: ${m.duration} ms (${sf.steps} steps)`,
+      ]
+    : [
+        `nematode results (format ${results.formatVersion}), nematode ${m.nematodeVersion}, created ${m.createdAt}`,
+        `engine: ${m.engine}, threads: ${m.threads}, seed: ${m.seed}`,
+        `dt: ${m.dt} ms, duration: ${m.duration} ms`,
+        `wall: build ${fmt(m.wall.buildMs, 1)} ms, sim ${fmt(m.wall.simMs, 1)} ms, total ${fmt(m.wall.totalMs, 1)} ms`,
+        `synaptic events: ${m.synapticEvents}`,
+      ];
 
   // Every population that was recorded or has a spike count, in name order.
   const names = [...new Set([...seg.spiketrains.map((s) => s.population), ...Object.keys(seg.spikeCounts)])].sort();

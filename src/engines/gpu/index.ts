@@ -12,6 +12,8 @@
  *      inputs) and `neuron.update` → new state rows and the spike-flag row,
  *   3. `spikes.compact` and `spikes.deliver` into the receptors' rings,
  *   4. `coupling.gather` for graded synapses and gap junctions (read next step).
+ * On the webgpu backend the same steps run as WGSL kernels on the device (webgpu.ts),
+ * with state and recordings read back every K steps.
  * See docs/engines.md for what this engine runs and how closely it follows the clock
  * engine.
  */
@@ -22,11 +24,17 @@ import type { NeuronModel } from '../../models/types.js';
 import { hashString, streamKey } from '../../util/rng.js';
 import { applyEquilibrium, buildPlan, emissionStep, type ClockPlan, type GradedPlan, type PopulationPlan } from '../clock/plan.js';
 import type { Engine, EngineOptions, SimulationOutput } from '../types.js';
-import { compactSpikes, deliverSpikes, drainSlot, fixedPointScale, type FixedPointProjection } from '../../../kernels/deliver.js';
+import { compactSpikes, deliverSpikes, drainSlot, type FixedPointProjection } from '../../../kernels/deliver.js';
 import { gatherKernel } from '../../../kernels/gather.js';
 import { neuronKernel } from '../../../kernels/neuron.js';
 import { counterHash, poissonCount, poissonP0, uniform24 } from '../../../kernels/poisson.js';
-import { createGpu, probeWebGpu, type BackendChoice, type ConcreteBackend } from './backend.js';
+import { createGpu, probeWebGpu, requestWebGpuDevice, type BackendChoice, type ConcreteBackend } from './backend.js';
+import { assembleOutput } from './output.js';
+import { WebGpuSimulation } from './webgpu.js';
+import { fixedPointPlan, weightUnits } from './webgpu-layout.js';
+
+/** Said with every webgpu run until the backend has been checked on a GPU. */
+export const WEBGPU_EXPERIMENTAL = "experimental: validated with Dawn's null backend only, not yet run on a GPU";
 
 type Rows = Float32Array[];
 type KernelFn = (...args: unknown[]) => unknown;
@@ -42,6 +50,22 @@ export const gpuEngine: Engine = {
     requireEngineSupport(net, 'gpu');
     const choice = await chooseBackend(ir.run.backend ?? 'auto');
     const plan = buildPlan(net, 1, { wasmGather: false });
+    if (choice.backend === 'webgpu') {
+      const { device } = await requestWebGpuDevice();
+      let sim: WebGpuSimulation | undefined;
+      try {
+        sim = new WebGpuSimulation(net, plan, device, false);
+        await sim.build();
+        const buildMs = performance.now() - tBuild;
+        const tSim = performance.now();
+        await sim.run({ onProgress: options.onProgress });
+        const simMs = performance.now() - tSim;
+        return sim.output({ buildMs, simMs }, choice);
+      } finally {
+        sim?.destroy();
+        device.destroy();
+      }
+    }
     const gpu = createGpu(choice.backend);
     try {
       const sim = new GpuSimulation(net, plan, gpu);
@@ -69,13 +93,10 @@ export async function chooseBackend(asked: string): Promise<BackendChoice> {
         fix: '--backend webasm',
       });
     }
-    throw new UnsupportedError(
-      'gpu engine: a WebGPU adapter answered, but this version runs its kernels on the webasm and cpu backends only: device-resident state with WGSL spike scatter is not built yet (see docs/engines.md). Use --backend webasm.',
-      { object: 'run settings', parameter: 'backend', expected: 'webasm, cpu', fix: '--backend webasm' },
-    );
+    return { backend: 'webgpu', reason: `asked for (--backend webgpu); ${probe.reason}; ${WEBGPU_EXPERIMENTAL}` };
   }
-  const why = probe.ok ? 'the webgpu backend is not built yet' : probe.reason;
-  return { backend: 'webasm', reason: `auto: ${why}; webasm measured faster than cpu on the 2-core machine (docs/benchmarks.md, gpu engine)` };
+  if (probe.ok) return { backend: 'webgpu', reason: `auto: ${probe.reason}; ${WEBGPU_EXPERIMENTAL}` };
+  return { backend: 'webasm', reason: `auto: ${probe.reason}; webasm measured faster than cpu on the 2-core machine (docs/benchmarks.md, gpu engine)` };
 }
 
 interface NeuronPop {
@@ -143,28 +164,20 @@ class GpuSimulation {
       for (const [receptor, L] of Object.entries(pp.ringSlots)) r[receptor] = { ring: new Int32Array(L * pp.size), slots: L, scale: 1 };
       return r;
     });
-    // Fixed-point scale per receptor: from the largest Σ|w| into one neuron.
-    const absIn = plan.populations.map((pp) => Object.fromEntries(Object.keys(pp.ringSlots).map((r) => [r, new Float64Array(pp.size)])));
-    const irProjections = net.ir.projections.filter((p) => (p.transmission ?? 'spike') === 'spike');
-    plan.projections.forEach((pj, k) => {
-      const uniform = irProjections[k]!.weight;
-      const acc = absIn[pj.post]![pj.receptor]!;
-      for (let s = 0; s < pj.targets.length; s++) acc[pj.targets[s]!] += Math.abs(pj.weights ? pj.weights[s]! : (uniform as number));
+    // Fixed-point scale per receptor from the largest Σ|w| into one neuron: the same integers on every backend.
+    const fp = fixedPointPlan(net, plan);
+    plan.populations.forEach((_, p) => {
+      for (const [r, ring] of Object.entries(this.rings[p]!)) ring.scale = fp.scales[p]![r]!;
     });
-    plan.populations.forEach((pp, p) => {
-      for (const [r, ring] of Object.entries(this.rings[p]!)) ring.scale = fixedPointScale(absIn[p]![r]!.reduce((m, x) => (x > m ? x : m), 0));
-    });
-    this.projections = plan.projections.map((pj, k) => {
+    this.projections = fp.projections.map((pj) => {
       const ring = this.rings[pj.post]![pj.receptor]!;
-      const w = irProjections[k]!.weight;
-      const rounding = plan.delayRounding[k]!;
       return {
         pre: pj.pre,
         post: pj.post,
         rowPtr: pj.rowPtr,
         targets: pj.targets,
-        weights: pj.weights ? Int32Array.from(pj.weights, (x) => Math.round(x * ring.scale)) : Math.round((w as number) * ring.scale),
-        delays: pj.delays ?? rounding.maxSteps,
+        weights: typeof pj.weights === 'number' ? weightUnits(pj.weights, pj.scale) : Int32Array.from(pj.weights, (x) => weightUnits(x, pj.scale)),
+        delays: pj.delays,
         ring: ring.ring,
         slots: ring.slots,
         postSize: plan.populations[pj.post]!.size,
@@ -415,47 +428,8 @@ class GpuSimulation {
   }
 
   output(wall: { buildMs: number; simMs: number }, choice: BackendChoice): SimulationOutput {
-    const { dt, steps } = this.plan;
-    const out: SimulationOutput = {
-      spikes: [],
-      traces: [],
-      rates: [],
-      delayRounding: this.plan.delayRounding,
-      stats: {
-        engine: 'gpu',
-        threads: 1,
-        steps,
-        spikes: 0,
-        synapticEvents: this.events,
-        buildMs: wall.buildMs,
-        simMs: wall.simMs,
-        spikeCounts: {},
-        backend: choice.backend,
-        backendReason: choice.reason,
-      },
-    };
-    this.plan.populations.forEach((pp, p) => {
-      out.stats.spikeCounts[pp.label] = this.counts[p]!;
-      out.stats.spikes += this.counts[p]!;
-      if (pp.recordSpikes) {
-        const recorded: number[] = [];
-        pp.recordSpikes.forEach((m, i) => m && recorded.push(i));
-        out.spikes.push({
-          population: pp.label,
-          indices: Uint32Array.from(this.recIdx[p]!),
-          times: Float64Array.from(this.recSteps[p]!, (s) => (s + 1) * dt),
-          recorded: Uint32Array.from(recorded),
-        });
-      }
-      pp.traces.forEach((tr, k) => {
-        out.traces.push({ population: pp.label, variable: tr.variable, units: tr.units, indices: tr.indices, tStart: 0, samplingPeriod: tr.intervalSteps * dt, data: this.traceData[p]![k]! });
-      });
-      if (pp.rateBin !== undefined) {
-        const binS = pp.rateBin / 1000;
-        out.rates.push({ population: pp.label, bin: pp.rateBin, rate: this.rateCounts[p]!.map((c) => c / (pp.size * binS)) });
-      }
-    });
-    return out;
+    const { counts, recSteps, recIdx, traceData, rateCounts } = this;
+    return assembleOutput(this.plan, { counts, recSteps, recIdx, traceData, rateCounts, events: this.events }, wall, choice);
   }
 }
 

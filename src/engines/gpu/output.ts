@@ -1,0 +1,61 @@
+/** The gpu engine's SimulationOutput, from what a backend recorded (shared by the host and WebGPU loops). */
+import type { ClockPlan } from '../clock/plan.js';
+import type { SimulationOutput } from '../types.js';
+import type { BackendChoice } from './backend.js';
+
+export interface Recorded {
+  /** Per population: all spikes (recorded or not). */
+  counts: number[];
+  /** Per population: recorded spikes as (step, index), ordered by step then index. */
+  recSteps: number[][];
+  recIdx: number[][];
+  /** Per population and trace: the samples, row-major as in StateTrace. */
+  traceData: Float64Array[][];
+  /** Per population: spikes per rate bin. */
+  rateCounts: Float64Array[];
+  events: number;
+}
+
+export function assembleOutput(plan: ClockPlan, r: Recorded, wall: { buildMs: number; simMs: number }, choice: BackendChoice): SimulationOutput {
+  const { dt, steps } = plan;
+  const out: SimulationOutput = {
+    spikes: [],
+    traces: [],
+    rates: [],
+    delayRounding: plan.delayRounding,
+    stats: {
+      engine: 'gpu',
+      threads: 1,
+      steps,
+      spikes: 0,
+      synapticEvents: r.events,
+      buildMs: wall.buildMs,
+      simMs: wall.simMs,
+      spikeCounts: {},
+      backend: choice.backend,
+      backendReason: choice.reason,
+    },
+  };
+  plan.populations.forEach((pp, p) => {
+    out.stats.spikeCounts[pp.label] = r.counts[p]!;
+    out.stats.spikes += r.counts[p]!;
+    if (pp.recordSpikes) {
+      const recorded: number[] = [];
+      pp.recordSpikes.forEach((m, i) => m && recorded.push(i));
+      out.spikes.push({
+        population: pp.label,
+        indices: Uint32Array.from(r.recIdx[p]!),
+        times: Float64Array.from(r.recSteps[p]!, (s) => (s + 1) * dt),
+        recorded: Uint32Array.from(recorded),
+      });
+    }
+    pp.traces.forEach((tr, k) => {
+      out.traces.push({ population: pp.label, variable: tr.variable, units: tr.units, indices: tr.indices, tStart: 0, samplingPeriod: tr.intervalSteps * dt, data: r.traceData[p]![k]! });
+    });
+    if (pp.rateBin !== undefined) {
+      const binS = pp.rateBin / 1000;
+      out.rates.push({ population: pp.label, bin: pp.rateBin, rate: r.rateCounts[p]!.map((c) => c / (pp.size * binS)) });
+    }
+  });
+  return out;
+}
