@@ -13,11 +13,13 @@
  * - what is not an error (an optional file that cannot be written, an approximation the
  *   user asked for) is returned as a message line.
  *
- * Targets: `loihi` (Loihi 2 through Lava; targets/loihi/, docs/targets/loihi.md).
+ * Targets: `loihi` (Loihi 2 through Lava; targets/loihi/, docs/targets/loihi.md) and
+ * `spinnaker` (a SpiNNaker-1 machine netlist; targets/spinnaker/, docs/targets/spinnaker.md).
  */
 import { UnknownNameError } from '../src/errors.js';
 import type { NetworkIR } from '../src/ir/types.js';
 import { loihiTarget } from './loihi/index.js';
+import { spinnakerTarget } from './spinnaker/index.js';
 
 export interface TargetOptions {
   /** Map what can only be approximated (and list each approximation) instead of refusing it. */
@@ -26,6 +28,12 @@ export interface TargetOptions {
   steps?: number;
   /** Also run the exported network in nematode and write the output the platform must produce. */
   simulate?: boolean;
+  /** spinnaker: the board, `spinn-5` (48 chips, default) or `spinn-3` (4 chips). */
+  board?: 'spinn-5' | 'spinn-3';
+  /** spinnaker: neurons per core, for every population, or per population label (key "*": every other one). */
+  neuronsPerCore?: number | Record<string, number>;
+  /** spinnaker: cap on the synaptic word's delay bits (4: sPyNNaker ≤ 6's 16-tick on-core maximum). */
+  delayBits?: number;
 }
 
 export interface TargetCheck {
@@ -61,6 +69,7 @@ export interface Target {
 
 const TARGETS: Record<string, Target> = {
   [loihiTarget.name]: loihiTarget,
+  [spinnakerTarget.name]: spinnakerTarget,
 };
 
 export const TARGET_NAMES: readonly string[] = Object.keys(TARGETS);

@@ -57,20 +57,24 @@ async function main(argv: string[]): Promise<number> {
     )
     .command(
       'export <config>',
-      'Export a network for a neuromorphic platform: --target loihi writes a Lava netlist, a Lava script and (layered networks) a lava-dl netx file.',
+      'Export a network for a neuromorphic platform: --target loihi writes a Lava netlist, a Lava script and (layered networks) a lava-dl netx file; --target spinnaker a SpiNNaker machine netlist.',
       (y) =>
         y
           .positional('config', { type: 'string', demandOption: true, describe: 'config file (.json, .yaml, .yml)' })
-          .option('target', { type: 'string', demandOption: true, describe: 'export target: loihi (Loihi 2 via Lava)' })
+          .option('target', { type: 'string', demandOption: true, describe: 'export target: loihi (Loihi 2 via Lava) or spinnaker (SpiNNaker-1 machine netlist)' })
           .option('out', { type: 'string', demandOption: true, describe: 'folder to write (replaced only if it is an earlier export)' })
           .option('approximate', { type: 'boolean', default: false, describe: 'map what can only be approximated and list each approximation, instead of refusing' })
           .option('simulate', { type: 'boolean', default: false, describe: 'also run the exported network in nematode and write the spikes the target must produce' })
           .option('steps', { type: 'number', describe: 'steps to export (default: duration / dt)' })
+          .option('board', { type: 'string', choices: ['spinn-5', 'spinn-3'], describe: 'spinnaker: the board (default spinn-5, 48 chips; spinn-3, 4 chips)' })
+          .option('neurons-per-core', { type: 'string', describe: 'spinnaker: neurons per core, e.g. 128, or E=64,I=32 (default 256 for neuron models)' })
+          .option('delay-bits', { type: 'number', describe: 'spinnaker: cap on the synaptic word\'s delay bits (4: sPyNNaker ≤ 6, 16-tick on-core delays)' })
           .option('dt', { type: 'string', describe: 'time step, e.g. "1 ms"' })
           .option('seed', { type: 'number', describe: 'random seed (connectivity, Poisson inputs)' })
           .option('data-dir', { type: 'string', describe: 'connectome data directory' })
           .example('$0 export docs/examples/loihi-ei.yaml --target loihi --out out/loihi-ei --simulate', 'netlist, Lava script and expected spikes')
-          .example('python out/loihi-ei/run_lava.py --dry-run', 'check the exported netlist without Lava'),
+          .example('python out/loihi-ei/run_lava.py --dry-run', 'check the exported netlist without Lava')
+          .example('$0 export docs/examples/spinnaker-ei.yaml --target spinnaker --out out/spinnaker-ei', 'SpiNNaker machine netlist and quantisation report'),
       async (a) => {
         const { exportCommand } = await import('./export-command.js');
         code = await exportCommand(a);

@@ -451,6 +451,16 @@ export function validateNetwork(ir: NetworkIR): ResolvedNetwork {
         },
       );
     }
+    if (pop.model.spinnaker && (s.kind === 'poisson' || s.kind === 'spike_times')) {
+      throw new UnsupportedError(
+        `${object}: ${pop.model.name} population "${pop.label}" takes spikes only through projections, whose weights are quantised into its 16-bit ring buffers (as on SpiNNaker).`,
+        {
+          object,
+          parameter: 'kind',
+          fix: 'use a spike_source_poisson or spike_source_array population and a projection (PyNN SpikeSourcePoisson / SpikeSourceArray); dc and step currents are allowed',
+        },
+      );
+    }
     checkStimulus(s, pop.model, object);
   }
   for (const r of ir.recordings) {

@@ -7,13 +7,14 @@ import { izhikevich } from './izhikevich.js';
 import { ltc } from './ltc.js';
 import { c302Iaf, c302IafActivity } from './c302.js';
 import { loihiLif } from './loihi-lif.js';
+import { spinnakerIfCondExp, spinnakerIfCurrExp } from './spinnaker-lif.js';
 import { spikeSourceArray, spikeSourcePoisson } from './sources.js';
 import type { Model } from './types.js';
 
 export * from './types.js';
-export { iafPscExp, iafCondExp, izhikevich, gradedKunert, ltc, c302Iaf, c302IafActivity, loihiLif, spikeSourceArray, spikeSourcePoisson };
+export { iafPscExp, iafCondExp, izhikevich, gradedKunert, ltc, c302Iaf, c302IafActivity, loihiLif, spinnakerIfCurrExp, spinnakerIfCondExp, spikeSourceArray, spikeSourcePoisson };
 
-const CATALOGUE: Model[] = [iafPscExp, iafCondExp, izhikevich, gradedKunert, ltc, c302Iaf, c302IafActivity, loihiLif, spikeSourceArray, spikeSourcePoisson];
+const CATALOGUE: Model[] = [iafPscExp, iafCondExp, izhikevich, gradedKunert, ltc, c302Iaf, c302IafActivity, loihiLif, spinnakerIfCurrExp, spinnakerIfCondExp, spikeSourceArray, spikeSourcePoisson];
 const BY_NAME = new Map<string, Model>();
 for (const m of CATALOGUE) {
   for (const n of [m.name, ...m.aliases]) {

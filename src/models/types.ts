@@ -164,6 +164,15 @@ export interface NeuronModel {
    * src/ir/validate.ts; weightExp is honoured by the clock engine's plan.ts.
    */
   connection?: 'loihi';
+  /**
+   * sPyNNaker fixed-point ring buffers (spinnaker_IF_curr_exp / spinnaker_IF_cond_exp,
+   * src/spinnaker, docs/targets/spinnaker.md): the clock engine quantises each synapse's
+   * weight to 16 bits, rint(|w|·globalWeightScale·2^(15 − shift)), with the receptor's
+   * ring-buffer shift (the integer parameter named in `shiftParams`, −1 = chosen as
+   * sPyNNaker's host does), passes the shift to the kernel as that parameter's value,
+   * and the kernel saturates each slot at 0xFFFF. Needs `inputTiming: 'before-update'`.
+   */
+  spinnaker?: { shiftParams: Record<string, string>; globalWeightScale: number };
 }
 
 export interface SourceModel {

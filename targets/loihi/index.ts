@@ -17,7 +17,6 @@
  *   expected-spikes.json    with --simulate: the spikes Lava must produce
  *   quantization.json       when the network was quantised: the quantiser's report
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NetworkIR } from '../../src/ir/types.js';
@@ -29,6 +28,7 @@ import { describeNetx, NETX_FILE, planNetx, writeNetx, type NetxPlan } from './n
 import { EXPECTED_SPIKES_FILE, LAVA_SPIKES_FILE, lavaScript, SCRIPT_FILE } from './script.js';
 import type { LoihiQuantizationReport } from './quantize.js';
 import { simulateNetlist } from './simulate.js';
+import { isReplaceableExport } from '../common.js';
 
 export const QUANTIZATION_FILE = 'quantization.json';
 
@@ -66,19 +66,7 @@ async function prepare(ir: NetworkIR, options: TargetOptions): Promise<Prepared>
 
 /** A folder is replaced only when it is empty or an earlier Loihi export (its netlist says so). */
 function isLoihiExport(dir: string): boolean {
-  const netlist = join(dir, NETLIST_FILE);
-  if (!existsSync(netlist)) {
-    try {
-      return readdirSync(dir).length === 0;
-    } catch {
-      return false;
-    }
-  }
-  try {
-    return (JSON.parse(readFileSync(netlist, 'utf8')) as { format?: unknown }).format === NETLIST_FORMAT;
-  } catch {
-    return false;
-  }
+  return isReplaceableExport(dir, NETLIST_FILE, NETLIST_FORMAT);
 }
 
 /** Typed arrays as plain lists, so that reports serialise as JSON. */

@@ -15,6 +15,8 @@ import { neuronKernelSource, projectionKernelSource, type NeuronKernelSpec } fro
 import { buildEquilibrium, solveEquilibrium, type Equilibrium } from './equilibrium.js';
 import { gatherKernelSource, isContinuous, layoutGraded, toGathers, type GradedGather, type GradedLayout } from './graded.js';
 import { GatherArena, gatherModuleBytes, type WasmGatherSpec } from './wasm-gather.js';
+import { weightToFixed } from '../../spinnaker/fixed.js';
+import { ringShifts } from '../../spinnaker/shifts.js';
 
 export interface CurrentEvent {
   step: number;
@@ -202,12 +204,16 @@ export function buildPlan(net: ResolvedNetwork, threads: number, options: PlanOp
   const share = threads > 1;
   const arena = options.wasmGather !== false && gathers.some((g) => !g.sigmoid) ? new GatherArena(arenaBytes(net, layout, gathers), share) : undefined;
   const continuousArray = arena ? (n: number) => arena.alloc(Float64Array, n) : (n: number) => sharedArray(Float64Array, n);
+  // SpiNNaker fixed-point populations: ring-buffer shifts per receptor (spec §2.2).
+  const spinnShifts = net.populations.map((pop) => (pop.model.kind === 'neuron' && pop.model.spinnaker ? ringShifts(net, pop.label) : undefined));
   const shifts = shiftChannels(spiking, delayInfo, popIndex, net.populations.length);
-  const populations = net.populations.map((pop, p) => planPopulation(net, pop, ringSlots[p]!, threads, steps, layout, p, continuousArray, shifts.byPopulation[p]!));
+  const populations = net.populations.map((pop, p) => planPopulation(net, pop, ringSlots[p]!, threads, steps, layout, p, continuousArray, shifts.byPopulation[p]!, spinnShifts[p]));
   const projections = spiking.flatMap((proj, k) => {
     const pre = popIndex.get(proj.pre)!;
     const post = popIndex.get(proj.post)!;
     const parts = shifts.byProjection[k];
+    const rs = spinnShifts[post];
+    if (rs) return [planProjection(spinnakerWeights(proj, rs[proj.receptor]!, (net.populations[post]!.model as NeuronModel).spinnaker!.globalWeightScale), pre, post, net, delayInfo[k]!, ringSlots, threads)];
     if (!parts) return [planProjection(proj, pre, post, net, delayInfo[k]!, ringSlots, threads)];
     return parts.map((part) => planProjection(part.proj, pre, post, net, part.delays, ringSlots, threads, part.channel));
   });
@@ -390,6 +396,17 @@ function shiftChannels(spiking: ProjectionIR[], delayInfo: DelaySteps[], popInde
   return { byPopulation, byProjection };
 }
 
+/**
+ * A projection into a SpiNNaker fixed-point population with every weight replaced by its
+ * 16-bit ring-buffer value under the receptor's shift (src/spinnaker/fixed.ts weightToFixed):
+ * the rings then sum integers, which the kernel saturates at 0xFFFF and shifts.
+ */
+function spinnakerWeights(proj: ProjectionIR, shift: number, globalScale: number): ProjectionIR {
+  const q = (w: number) => weightToFixed(w, shift, globalScale).bits;
+  const w = proj.weight;
+  return { ...proj, weight: typeof w === 'number' ? q(w) : Float64Array.from(w, q) };
+}
+
 function planProjection(
   proj: ProjectionIR,
   pre: number,
@@ -506,6 +523,7 @@ function planPopulation(
   p: number,
   continuousArray: (n: number) => Float64Array,
   channels: ShiftChannel[],
+  spinnakerShifts?: Record<string, number>,
 ): PopulationPlan {
   const { dt } = net.ir.run;
   const bounds = partition(pop.size, threads);
@@ -617,6 +635,8 @@ function planPopulation(
       arrays[`c_${k}`] = cols[k]!;
     }
   }
+  // The kernel reads the resolved ring-buffer shifts as the shift parameters' values.
+  if (spinnakerShifts) for (const [receptor, param] of Object.entries(model.spinnaker!.shiftParams)) constants[param] = spinnakerShifts[receptor]!;
   let refractorySteps: number | 'array' = 0;
   if (model.refractoryParam) {
     const r = pop.params[model.refractoryParam]!;
