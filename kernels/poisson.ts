@@ -11,9 +11,19 @@
  * the loop ends after one or two terms; it stops at k = 64.
  */
 
-import { mix32 } from '../src/util/rng.js';
+import { hashString, mix32, streamKey } from '../src/util/rng.js';
 
 const f = Math.fround;
+
+/** Stream key of a Poisson stimulus (the run seed and the stimulus label), on every backend. */
+export function poissonStimulusKey(seed: number, label: string): number {
+  return streamKey(seed, hashString('poisson-stimulus'), hashString(label));
+}
+
+/** Stream key of a Poisson source population. */
+export function poissonSourceKey(seed: number, label: string): number {
+  return streamKey(seed, hashString('poisson-source'), hashString(label));
+}
 
 /** The 32-bit hash of (key, neuron, step): key = stream key of the run seed and the stimulus. */
 export function counterHash(key: number, neuron: number, step: number): number {

@@ -21,13 +21,12 @@ import { SimulationError, UnsupportedError } from '../../errors.js';
 import type { NetworkIR } from '../../ir/types.js';
 import { requireEngineSupport, validateNetwork, valueAt, type ResolvedNetwork } from '../../ir/validate.js';
 import type { NeuronModel } from '../../models/types.js';
-import { hashString, streamKey } from '../../util/rng.js';
 import { applyEquilibrium, buildPlan, emissionStep, type ClockPlan, type GradedPlan, type PopulationPlan } from '../clock/plan.js';
 import type { Engine, EngineOptions, SimulationOutput } from '../types.js';
 import { compactSpikes, deliverSpikes, drainSlot, type FixedPointProjection } from '../../../kernels/deliver.js';
 import { gatherKernel } from '../../../kernels/gather.js';
 import { neuronKernel } from '../../../kernels/neuron.js';
-import { counterHash, poissonCount, poissonP0, uniform24 } from '../../../kernels/poisson.js';
+import { counterHash, poissonCount, poissonP0, poissonSourceKey, poissonStimulusKey, uniform24 } from '../../../kernels/poisson.js';
 import { createGpu, probeWebGpu, requestWebGpuDevice, type BackendChoice, type ConcreteBackend } from './backend.js';
 import { assembleOutput } from './output.js';
 import { WebGpuSimulation } from './webgpu.js';
@@ -112,6 +111,10 @@ interface NeuronPop {
   istim: Float32Array;
   gin: Record<string, Float32Array>;
   spikeRow: number;
+  /** Per step inputs, resolved once: Poisson stimuli (λ, p0, stream key), timed inputs (with a cursor), trace rows. */
+  poisson: { st: PopulationPlan['poissonStims'][number]; input: Float32Array; lambda: number; p0: number; key: number }[];
+  timed: { ti: PopulationPlan['timedInputs'][number]; input: Float32Array; cursor: number }[];
+  traceRows: number[];
 }
 
 interface SourcePop {
@@ -198,7 +201,7 @@ class GpuSimulation {
           startStep[j] = Math.round(valueAt(sp.start, j) / dt);
           stopStep[j] = Math.min(plan.steps, Math.round(valueAt(sp.stop, j) / dt));
         }
-        return { kind: 'poisson', pp, n: pp.size, lambda, p0, startStep, stopStep, key: streamKey(plan.seed, hashString('poisson-source'), hashString(pp.label)), cursor: 0 };
+        return { kind: 'poisson', pp, n: pp.size, lambda, p0, startStep, stopStep, key: poissonSourceKey(plan.seed, pp.label), cursor: 0 };
       }
       const pairs: [number, number][] = [];
       pp.spikeTimes!.forEach((times, j) => times.forEach((t) => pairs.push([emissionStep(t, dt), j])));
@@ -261,7 +264,13 @@ class GpuSimulation {
       return Float32Array.from(pp.arrays[a] as Float64Array);
     });
     const kernel = gpu.createKernel(layout.source, { output: [Math.max(1, n), layout.rows.length], tactic: 'precision' }) as unknown as KernelFn;
-    return { kind: 'neuron', pp, n, rows: layout.rows, S, kernel, args, inputs, istim, gin, spikeRow: layout.rows.length - 1 };
+    const poisson = pp.poissonStims.map((st) => {
+      const lambda = Math.fround((st.rate * this.plan.dt) / 1000);
+      return { st, input: inputs[st.receptor]!, lambda, p0: poissonP0(lambda), key: poissonStimulusKey(this.plan.seed, st.label) };
+    });
+    const timed = pp.timedInputs.map((ti) => ({ ti, input: inputs[ti.receptor]!, cursor: 0 }));
+    const traceRows = pp.traces.map((tr) => layout.rows.indexOf(tr.variable));
+    return { kind: 'neuron', pp, n, rows: layout.rows, S, kernel, args, inputs, istim, gin, spikeRow: layout.rows.length - 1, poisson, timed, traceRows };
   }
 
   run(onProgress?: (f: number) => void): void {
@@ -323,21 +332,17 @@ class GpuSimulation {
       const ring = this.rings[p]![r]!;
       drainSlot(ring.ring, n % ring.slots, pop.n, ring.scale, input);
     }
-    for (const ti of pp.timedInputs) {
-      const c = lowerBound(ti.steps, n);
-      if (c < ti.steps.length && ti.steps[c] === n) {
-        const input = pop.inputs[ti.receptor]!;
-        const w = ti.weights[c]!;
-        for (const i of ti.indices) input[i] = input[i]! + w;
-        this.events += ti.indices.length * ti.counts[c]!;
+    for (const t of pop.timed) {
+      const { steps, weights, counts, indices } = t.ti;
+      while (t.cursor < steps.length && steps[t.cursor]! < n) t.cursor++;
+      if (t.cursor < steps.length && steps[t.cursor] === n) {
+        const w = weights[t.cursor]!;
+        for (const i of indices) t.input[i] = t.input[i]! + w;
+        this.events += indices.length * counts[t.cursor]!;
       }
     }
-    for (const st of pp.poissonStims) {
+    for (const { st, input, lambda, p0, key } of pop.poisson) {
       if (tStart < st.start - 1e-9 || tStart >= st.stop - 1e-9 || st.rate <= 0) continue;
-      const input = pop.inputs[st.receptor]!;
-      const lambda = Math.fround((st.rate * this.plan.dt) / 1000);
-      const p0 = poissonP0(lambda);
-      const key = streamKey(this.plan.seed, hashString('poisson-stimulus'), hashString(st.label));
       for (const i of st.indices) {
         const c = poissonCount(uniform24(counterHash(key, i, n)), lambda, p0);
         if (c > 0) {
@@ -346,13 +351,13 @@ class GpuSimulation {
         }
       }
     }
-    for (const [k, tr] of pp.traces.entries()) {
-      if (n % tr.intervalSteps !== 0) continue;
-      const row = pop.S[pop.rows.indexOf(tr.variable)]!;
+    pp.traces.forEach((tr, k) => {
+      if (n % tr.intervalSteps !== 0) return;
+      const row = pop.S[pop.traceRows[k]!]!;
       const base = (n / tr.intervalSteps) * tr.indices.length;
       const data = this.traceData[p]![k]!;
       tr.indices.forEach((i, q) => (data[base + q] = row[i]!));
-    }
+    });
     if (pop.n === 0) {
       this.spikeCount[p] = 0;
       return;
@@ -439,17 +444,6 @@ function expandColumns(g: GradedPlan, nPost: number): { colPtr: Int32Array; sour
   for (let c = 0; c < g.cols.length; c++) colPtr[g.cols[c]! + 1] = g.colPtr[c + 1]! - g.colPtr[c]!;
   for (let i = 0; i < nPost; i++) colPtr[i + 1] += colPtr[i]!;
   return { colPtr, sources: Int32Array.from(g.sources), arrays: g.arrays };
-}
-
-function lowerBound(a: Int32Array, x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 export type { ConcreteBackend };

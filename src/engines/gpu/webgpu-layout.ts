@@ -16,10 +16,9 @@ import { SimulationError, UnsupportedError } from '../../errors.js';
 import type { ResolvedNetwork } from '../../ir/validate.js';
 import { valueAt } from '../../ir/validate.js';
 import type { NeuronModel } from '../../models/types.js';
-import { hashString, streamKey } from '../../util/rng.js';
 import { emissionStep, type ClockPlan, type GradedPlan } from '../clock/plan.js';
 import { fixedPointScale } from '../../../kernels/deliver.js';
-import { poissonP0 } from '../../../kernels/poisson.js';
+import { poissonP0, poissonSourceKey, poissonStimulusKey } from '../../../kernels/poisson.js';
 import {
   NONE,
   arraySourceKernel,
@@ -558,7 +557,7 @@ export function buildLayout(net: ResolvedNetwork, plan: ClockPlan, opts: LayoutO
           mask = row(m);
         }
         receptors.find((x) => x.receptor === st.receptor)!.poisson.push({
-          key: streamKey(plan.seed, hashString('poisson-stimulus'), hashString(st.label)),
+          key: poissonStimulusKey(plan.seed, st.label),
           lambda,
           p0: poissonP0(lambda),
           from,
@@ -677,7 +676,7 @@ export function buildLayout(net: ResolvedNetwork, plan: ClockPlan, opts: LayoutO
         record = { row: size };
         size += n;
       }
-      const kernel = poissonSourceKernel({ label: pp.label, ...common, key: streamKey(plan.seed, hashString('poisson-source'), hashString(pp.label)), lambda: fLambda, p0: fP0, start: fStart, stop: fStop, record });
+      const kernel = poissonSourceKernel({ label: pp.label, ...common, key: poissonSourceKey(plan.seed, pp.label), lambda: fLambda, p0: fP0, start: fStart, stop: fStop, record });
       if (kernel.bindings.some((b) => b.buffer === `srcparam:${p}`)) {
         addBuffer({
           id: `srcparam:${p}`,
