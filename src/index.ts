@@ -37,3 +37,10 @@ export {
   type LoihiApproximation,
   type LoihiOffender,
 } from '../targets/loihi/quantize.js';
+export { sweep, planSweep, readSweep, mergeSweeps, type SweepSpec, type PointResult, type StoredPoint, type MergeResult } from './sweep/api.js';
+export * from './plot/index.js';
+export { spikeStats, isiPerNeuron, cvPerNeuron, populationRate, type SpikeStats } from './analysis/spikes.js';
+export { fiCurve, lifRate } from './analysis/fi.js';
+export { runReportHtml, writeRunReport } from './report/run-report.js';
+export { sweepReportHtml } from './report/sweep-report.js';
+export { inputsAsSpikeArrays } from '../targets/pynn/inputs.js';

@@ -34,6 +34,8 @@ export interface TargetOptions {
   neuronsPerCore?: number | Record<string, number>;
   /** spinnaker: cap on the synaptic word's delay bits (4: sPyNNaker ≤ 6's 16-tick on-core maximum). */
   delayBits?: number;
+  /** spinnaker: the backend the PyNN script runs on by default (spiNNaker, brian2, neuron or nest). */
+  pynnBackend?: 'spiNNaker' | 'brian2' | 'neuron' | 'nest';
 }
 
 export interface TargetCheck {

@@ -6,7 +6,8 @@
  */
 import { loadConfig } from '../config/load.js';
 import { toInternal } from '../units.js';
-import { ValidationError } from '../errors.js';
+import { UnknownNameError, ValidationError } from '../errors.js';
+import { PYNN_BACKENDS, type PynnBackend } from '../../targets/pynn/script.js';
 import { getTarget } from '../../targets/index.js';
 
 export interface ExportArgs {
@@ -25,6 +26,8 @@ export interface ExportArgs {
   'neurons-per-core'?: string | number;
   /** spinnaker: cap on the synaptic word's delay bits. */
   'delay-bits'?: number;
+  /** spinnaker: default backend of the PyNN script. */
+  'pynn-backend'?: string;
 }
 
 /** `--neurons-per-core`: one number for every population, `pop=n` pairs, or both ("128,E=64"; the number goes in as key "*"). */
@@ -55,6 +58,12 @@ function time(text: string | undefined, parameter: string): number | undefined {
   return toInternal(/^[-+.\d eE]+$/.test(text) ? Number(text) : text, 'time', { object: 'command line', parameter: `--${parameter}` });
 }
 
+function pynnBackend(name: string): PynnBackend {
+  const found = PYNN_BACKENDS.find((b) => b.toLowerCase() === name.toLowerCase());
+  if (!found) throw new UnknownNameError('PyNN backend', name, PYNN_BACKENDS, { object: 'command line', parameter: '--pynn-backend' });
+  return found;
+}
+
 export async function exportCommand(a: ExportArgs): Promise<number> {
   const target = getTarget(a.target);
   if (a.steps !== undefined && (!Number.isSafeInteger(a.steps) || a.steps < 1)) {
@@ -71,6 +80,7 @@ export async function exportCommand(a: ExportArgs): Promise<number> {
     ...(a.board !== undefined ? { board: a.board } : {}),
     ...(a['neurons-per-core'] !== undefined ? { neuronsPerCore: parseNeuronsPerCore(a['neurons-per-core']) } : {}),
     ...(a['delay-bits'] !== undefined ? { delayBits: a['delay-bits'] } : {}),
+    ...(a['pynn-backend'] !== undefined ? { pynnBackend: pynnBackend(a['pynn-backend']) } : {}),
   });
   const lines = [`${result.network}: exported for ${target.name} to ${result.outDir}`];
   for (const m of result.messages) lines.push(...m.split('\n').map((l, i) => (l.trim() === '' ? '' : i === 0 ? `  ${l}` : `    ${l}`)));

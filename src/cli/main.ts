@@ -3,6 +3,8 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { connectomeCommand } from './connectome-command.js';
+import { reportCommand } from './report-command.js';
+import { sweepCommand } from './sweep-command.js';
 import { reportError } from './errors.js';
 
 const ENGINES = ['clock', 'event', 'gpu'];
@@ -57,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
     )
     .command(
       'export <config>',
-      'Export a network for a neuromorphic platform: --target loihi writes a Lava netlist, a Lava script and (layered networks) a lava-dl netx file; --target spinnaker a SpiNNaker machine netlist.',
+      'Export a network for a neuromorphic platform: --target loihi writes a Lava netlist, a Lava script and (layered networks) a lava-dl netx file; --target spinnaker a SpiNNaker machine netlist and a PyNN script.',
       (y) =>
         y
           .positional('config', { type: 'string', demandOption: true, describe: 'config file (.json, .yaml, .yml)' })
@@ -69,12 +71,14 @@ async function main(argv: string[]): Promise<number> {
           .option('board', { type: 'string', choices: ['spinn-5', 'spinn-3'], describe: 'spinnaker: the board (default spinn-5, 48 chips; spinn-3, 4 chips)' })
           .option('neurons-per-core', { type: 'string', describe: 'spinnaker: neurons per core, e.g. 128, or E=64,I=32 (default 256 for neuron models)' })
           .option('delay-bits', { type: 'number', describe: 'spinnaker: cap on the synaptic word\'s delay bits (4: sPyNNaker ≤ 6, 16-tick on-core delays)' })
+          .option('pynn-backend', { type: 'string', describe: 'spinnaker: the backend the PyNN script runs on by default: spiNNaker (default), brian2, neuron or nest' })
           .option('dt', { type: 'string', describe: 'time step, e.g. "1 ms"' })
           .option('seed', { type: 'number', describe: 'random seed (connectivity, Poisson inputs)' })
           .option('data-dir', { type: 'string', describe: 'connectome data directory' })
           .example('$0 export docs/examples/loihi-ei.yaml --target loihi --out out/loihi-ei --simulate', 'netlist, Lava script and expected spikes')
           .example('python out/loihi-ei/run_lava.py --dry-run', 'check the exported netlist without Lava')
-          .example('$0 export docs/examples/spinnaker-ei.yaml --target spinnaker --out out/spinnaker-ei', 'SpiNNaker machine netlist and quantisation report'),
+          .example('$0 export docs/examples/spinnaker-ei.yaml --target spinnaker --out out/spinnaker-ei', 'SpiNNaker machine netlist, quantisation report and PyNN script')
+          .example('/usr/bin/python3 out/spinnaker-ei/run_pynn.py brian2', 'run the exported PyNN script on Brian2; then nematode inspect out/spinnaker-ei/pynn-spikes-brian2.json'),
       async (a) => {
         const { exportCommand } = await import('./export-command.js');
         code = await exportCommand(a);
@@ -126,7 +130,9 @@ async function main(argv: string[]): Promise<number> {
       },
     )
     .command(connectomeCommand)
-    .demandCommand(1, 'Name a command: run, inspect, export, bench, models or connectome (see --help).')
+    .command(sweepCommand)
+    .command(reportCommand)
+    .demandCommand(1, 'Name a command: run, inspect, export, bench, models, connectome, sweep or report (see --help).')
     .strict()
     .recommendCommands()
     .help()

@@ -10,6 +10,11 @@ import { classResponses, experimentWindows, responseSummary } from '../worm/expe
 import { ValidationError } from '../errors.js';
 import type { EngineName, GpuBackendName, NetworkIR } from '../ir/types.js';
 import { rasterSvg } from '../plot/raster.js';
+import { cvHistogramSvg, isiHistogramSvg } from '../plot/isi.js';
+import { rateSvg, ratesFromSpikes } from '../plot/rate.js';
+import { neuronTracesSvg } from '../plot/traces.js';
+import { defaultBin, rankTrains } from '../report/run-report.js';
+import type { SimulationOutput } from '../engines/types.js';
 import { runSummary, runToFile } from '../run.js';
 import { toInternal } from '../units.js';
 import { progressBar } from '../util/progress.js';
@@ -88,12 +93,37 @@ export async function runCommand(a: RunArgs, started: number): Promise<number> {
       writeFileAtomic(svg, tracesSvg(panels, { title: `${ir.name}: responding neuron classes`, samplingPeriod: tr.samplingPeriod, stimulus: stim?.kind === 'dc' ? [stim.start, stim.stop] : undefined }));
       process.stdout.write(`  plot: ${svg}\n`);
     }
-  } else if (a.plot !== false && result.output.spikes.length > 0) {
-    const svg = out.replace(/\.[^./]+$/, '') + '.svg';
-    mkdirSync(path.dirname(svg), { recursive: true });
-    const sizes = Object.fromEntries(ir.populations.map((p) => [p.label, p.size]));
-    writeFileAtomic(svg, rasterSvg(result.output, { title: `${ir.name}: spikes and population rate`, duration: ir.run.duration, sizes }));
-    process.stdout.write(`  plot: ${svg}\n`);
+  } else if (a.plot !== false && (result.output.spikes.length > 0 || result.output.traces.length > 0)) {
+    const base = out.replace(/\.[^./]+$/, '');
+    mkdirSync(path.dirname(base), { recursive: true });
+    for (const [file, svg] of defaultPlots(ir, result.output)) {
+      writeFileAtomic(base + file, svg);
+      process.stdout.write(`  plot: ${base + file}\n`);
+    }
   }
   return 0;
+}
+
+/**
+ * The default plots of a spiking run, as [file suffix, SVG]: `.svg` (raster with the
+ * population rate, as before), `.rate.svg`, `.isi.svg`, `.cv.svg` and one
+ * `.<population>.<variable>.svg` per recorded trace.
+ */
+export function defaultPlots(ir: NetworkIR, output: SimulationOutput): [string, string][] {
+  const duration = ir.run.duration;
+  const { trains, sizes } = rankTrains(output.spikes);
+  const rates = output.rates.length > 0 ? output.rates : ratesFromSpikes(trains, sizes, duration, defaultBin(duration));
+  const plots: [string, string][] = [];
+  if (trains.length > 0) {
+    plots.push(['.svg', rasterSvg({ spikes: trains, rates }, { title: `${ir.name}: spikes and population rate`, duration, sizes })]);
+    plots.push(['.rate.svg', rateSvg(rates, { title: `${ir.name}: population rate`, duration })]);
+    plots.push(['.isi.svg', isiHistogramSvg(trains, sizes, { title: `${ir.name}: inter-spike intervals` })]);
+    plots.push(['.cv.svg', cvHistogramSvg(trains, sizes, { title: `${ir.name}: CV of ISIs` })]);
+  }
+  for (const tr of output.traces) {
+    const names = ir.populations.find((p) => p.label === tr.population)?.neuronNames;
+    const safe = `${tr.population}.${tr.variable}`.replace(/[^A-Za-z0-9_.-]/g, '_');
+    plots.push([`.${safe}.svg`, neuronTracesSvg(tr, { title: `${ir.name}: ${tr.population}.${tr.variable}`, neuronNames: names })]);
+  }
+  return plots;
 }

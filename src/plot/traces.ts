@@ -1,20 +1,17 @@
 /**
- * SVG line plot of class-averaged membrane-potential changes (ΔV from the baseline
- * window) over time, one panel per category (interneurons, motor neurons), for the
- * worm experiments. Plain SVG, no dependencies.
+ * Line plots of recorded state variables: class-averaged ΔV panels for the worm
+ * experiments (classSeries, tracesSvg) and the traces of chosen neurons (neuronTracesSvg).
+ * Long traces are reduced to their minimum and maximum per pixel column, so spikes and
+ * peaks survive while the SVG stays small.
  */
 import type { StateTrace } from '../engines/types.js';
+import { ValidationError } from '../errors.js';
+import { axes, colour, esc, extent, legend, num, svgDocument, type Box, type Scale } from './svg.js';
 
 export interface ClassSeries {
   label: string;
   /** ΔV per sample (mV). */
   values: Float64Array;
-}
-
-const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22'];
-
-function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** Class means of ΔV = v − mean(v over the baseline window), from a `v` trace. */
@@ -36,41 +33,120 @@ export function classSeries(tr: StateTrace, names: string[], classOf: (name: str
   });
 }
 
+/**
+ * Min/max decimation: at most 2 points per pixel column of `columns`, in time order.
+ * `value(s)` is sample s; returns the sample numbers to draw.
+ */
+export function decimate(samples: number, columns: number, value: (s: number) => number): number[] {
+  if (samples <= 2 * columns) return Array.from({ length: samples }, (_, s) => s);
+  const out: number[] = [];
+  for (let c = 0; c < columns; c++) {
+    const s0 = Math.floor((c * samples) / columns);
+    const s1 = Math.floor(((c + 1) * samples) / columns);
+    let sMin = s0;
+    let sMax = s0;
+    for (let s = s0; s < s1; s++) {
+      if (value(s) < value(sMin)) sMin = s;
+      if (value(s) > value(sMax)) sMax = s;
+    }
+    out.push(Math.min(sMin, sMax));
+    if (sMax !== sMin) out.push(Math.max(sMin, sMax));
+  }
+  return out;
+}
+
+function seriesPath(samples: number, value: (s: number) => number, time: (s: number) => number, x: Scale, y: Scale, columns: number): string {
+  let d = '';
+  for (const s of decimate(samples, columns, value)) {
+    const v = value(s);
+    if (!Number.isFinite(v)) continue;
+    d += `${d === '' ? 'M' : 'L'}${num(x(time(s)))} ${num(y(v))}`;
+  }
+  return d;
+}
+
+/** One panel per category (e.g. interneurons, motor neurons) of class-mean ΔV over time. */
 export function tracesSvg(panels: { title: string; series: ClassSeries[] }[], options: { title: string; samplingPeriod: number; stimulus?: [number, number] }): string {
   const W = 900;
-  const PH = 240;
-  const L = 70;
-  const R = 130;
-  const T = 40;
-  const H = T + panels.length * (PH + 40) + 20;
-  const out: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`];
-  out.push(`<rect width="${W}" height="${H}" fill="white"/>`, `<text x="${W / 2}" y="22" text-anchor="middle" font-size="15">${esc(options.title)}</text>`);
+  const PH = 220;
+  const top = 40;
+  const H = top + panels.length * (PH + 64) + 10;
+  const body: string[] = [];
   panels.forEach((panel, p) => {
-    const y0 = T + p * (PH + 40) + 10;
+    const box: Box = { x: 70, y: top + p * (PH + 64) + 14, width: W - 70 - 140, height: PH };
     const samples = panel.series[0]?.values.length ?? 0;
-    const tMax = samples * options.samplingPeriod;
-    let lo = 0;
-    let hi = 0;
-    for (const s of panel.series) for (const v of s.values) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
-    if (hi - lo < 1e-9) hi = lo + 1;
-    const x = (t: number) => L + ((W - L - R) * t) / Math.max(tMax, 1e-9);
-    const y = (v: number) => y0 + PH - (PH * (v - lo)) / (hi - lo);
-    out.push(`<text x="${L}" y="${y0 - 4}" font-size="13">${esc(panel.title)}</text>`);
-    if (options.stimulus) out.push(`<rect x="${x(options.stimulus[0])}" y="${y0}" width="${x(options.stimulus[1]) - x(options.stimulus[0])}" height="${PH}" fill="#fff3c4"/>`);
-    out.push(`<rect x="${L}" y="${y0}" width="${W - L - R}" height="${PH}" fill="none" stroke="#444"/>`);
-    out.push(`<line x1="${L}" x2="${W - R}" y1="${y(0)}" y2="${y(0)}" stroke="#bbb" stroke-dasharray="4 3"/>`);
-    out.push(`<text x="${L - 6}" y="${y(hi) + 4}" text-anchor="end">${hi.toPrecision(2)}</text>`, `<text x="${L - 6}" y="${y(lo) + 4}" text-anchor="end">${lo.toPrecision(2)}</text>`);
-    out.push(`<text x="18" y="${y0 + PH / 2}" transform="rotate(-90 18 ${y0 + PH / 2})" text-anchor="middle">ΔV (mV)</text>`);
-    out.push(`<text x="${W - R}" y="${y0 + PH + 16}" text-anchor="end">${(tMax / 1000).toFixed(1)} s</text>`, `<text x="${L}" y="${y0 + PH + 16}">0</text>`);
+    const tMax = Math.max(samples * options.samplingPeriod, options.samplingPeriod);
+    const [lo, hi] = extent([0, ...panel.series.flatMap((s) => Array.from(s.values))]);
+    const a = axes({ box, x: { lo: 0, hi: tMax, label: 'time (ms)' }, y: { lo, hi, label: 'ΔV (mV)' } });
+    body.push(`<text x="${box.x}" y="${box.y - 5}" font-size="13">${esc(panel.title)}</text>`);
+    if (options.stimulus) {
+      const [s0, s1] = options.stimulus.map((t) => Math.min(tMax, Math.max(0, t))) as [number, number];
+      body.push(`<rect class="stimulus" x="${num(a.x(s0))}" y="${box.y}" width="${num(a.x(s1) - a.x(s0))}" height="${box.height}" fill="#fff3c4"/>`);
+    }
+    body.push(a.svg);
+    body.push(`<line x1="${box.x}" x2="${box.x + box.width}" y1="${num(a.y(0))}" y2="${num(a.y(0))}" stroke="#bbb" stroke-dasharray="4 3"/>`);
     panel.series.forEach((s, k) => {
-      const stride = Math.max(1, Math.floor(s.values.length / 1500));
-      const pts: string[] = [];
-      for (let i = 0; i < s.values.length; i += stride) pts.push(`${x(i * options.samplingPeriod).toFixed(1)},${y(s.values[i]!).toFixed(1)}`);
-      const c = COLOURS[k % COLOURS.length]!;
-      out.push(`<polyline fill="none" stroke="${c}" stroke-width="1.5" points="${pts.join(' ')}"/>`);
-      out.push(`<text x="${W - R + 8}" y="${y0 + 14 + 15 * k}" fill="${c}">${esc(s.label)}</text>`);
+      const d = seriesPath(s.values.length, (i) => s.values[i]!, (i) => i * options.samplingPeriod, a.x, a.y, box.width);
+      body.push(`<path class="trace" data-label="${esc(s.label)}" d="${d}" fill="none" stroke="${colour(k)}" stroke-width="1.5"/>`);
     });
+    body.push(legend(panel.series.map((s, k) => ({ label: s.label, colour: colour(k) })), { x: box.x + box.width + 12, y: box.y + 12 }));
   });
-  out.push('</svg>');
-  return out.join('\n');
+  return svgDocument(W, H, options.title, body);
+}
+
+export type TraceLike = Pick<StateTrace, 'population' | 'variable' | 'units' | 'indices' | 'tStart' | 'samplingPeriod' | 'data'>;
+
+export interface NeuronTracesOptions {
+  title: string;
+  /** Population indices of the neurons to draw (default: the first `maxNeurons` recorded). */
+  neurons?: number[];
+  /** Names of the population's neurons (e.g. `neuronNames`), used to select (`names`) and label. */
+  neuronNames?: string[];
+  /** Neurons to draw by name (needs `neuronNames`). */
+  names?: string[];
+  /** Default 8. */
+  maxNeurons?: number;
+}
+
+/** The recorded variable of chosen neurons over time, one line each, labelled by name or index. */
+export function neuronTracesSvg(trace: TraceLike, options: NeuronTracesOptions): string {
+  const recorded = Array.from(trace.indices);
+  let wanted: number[];
+  if (options.names) {
+    const names = options.neuronNames ?? [];
+    wanted = options.names.map((nm) => {
+      const i = names.indexOf(nm);
+      if (i < 0 || !recorded.includes(i)) {
+        throw new ValidationError(`neuron "${nm}" has no recorded ${trace.variable} trace in population "${trace.population}".`, { object: `trace ${trace.population}.${trace.variable}`, parameter: 'names', expected: recorded.map((r) => names[r] ?? String(r)).join(', ') });
+      }
+      return i;
+    });
+  } else {
+    wanted = (options.neurons ?? recorded).slice(0, options.maxNeurons ?? 8);
+  }
+  const columns = wanted.map((i) => {
+    const k = recorded.indexOf(i);
+    if (k < 0) throw new ValidationError(`neuron ${i} has no recorded ${trace.variable} trace in population "${trace.population}".`, { object: `trace ${trace.population}.${trace.variable}`, parameter: 'neurons', expected: recorded.join(', ') });
+    return k;
+  });
+  const n = recorded.length;
+  const samples = n > 0 ? trace.data.length / n : 0;
+  const W = 900;
+  const H = 340;
+  const box: Box = { x: 70, y: 36, width: W - 70 - 140, height: H - 36 - 50 };
+  const value = (k: number) => (s: number) => trace.data[s * n + k]!;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const k of columns) for (let s = 0; s < samples; s++) (lo = Math.min(lo, value(k)(s))), (hi = Math.max(hi, value(k)(s)));
+  if (!(lo <= hi)) [lo, hi] = [0, 1];
+  const tEnd = trace.tStart + Math.max(1, samples) * trace.samplingPeriod;
+  const a = axes({ box, x: { lo: trace.tStart, hi: tEnd, label: 'time (ms)' }, y: { lo, hi, label: `${trace.variable} (${trace.units})` } });
+  const body = [a.svg];
+  const label = (i: number) => options.neuronNames?.[i] ?? `${trace.population}[${i}]`;
+  columns.forEach((k, j) => {
+    const d = seriesPath(samples, value(k), (s) => trace.tStart + s * trace.samplingPeriod, a.x, a.y, box.width);
+    body.push(`<path class="trace" data-neuron="${wanted[j]}" d="${d}" fill="none" stroke="${colour(j)}" stroke-width="1.2"/>`);
+  });
+  body.push(legend(wanted.map((i, j) => ({ label: label(i), colour: colour(j) })), { x: box.x + box.width + 12, y: box.y + 12 }));
+  return svgDocument(W, H, options.title, body);
 }

@@ -9,8 +9,10 @@
  *   netlist.json       the machine netlist (small fields)
  *   netlist.msgpack    its large arrays (synaptic matrix words, connection lists, spike times)
  *   quantization.json  the quantisation report (weight shifts, clipped/zeroed weights, delays)
+ *   run_pynn.py        a PyNN 0.10 script of the same network (targets/pynn/script.ts), with
+ *   pynn/              its NumPy arrays: connection lists, spike arrays, per-neuron values
  */
-import { writeFile } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Packr } from 'msgpackr';
 import type { NetworkIR } from '../../src/ir/types.js';
@@ -18,6 +20,8 @@ import { writeDirectoryAtomic } from '../../src/util/atomic.js';
 import type { ExportedFile, ExportResult, Target, TargetCheck, TargetOptions } from '../index.js';
 import { buildNetlist, formatReport, NETLIST_FILE, NETLIST_FORMAT, SIDE_FILE, type BuiltNetlist } from './netlist.js';
 import { isReplaceableExport } from '../common.js';
+import { inputsAsSpikeArrays } from '../pynn/inputs.js';
+import { PYNN_DATA_DIR, PYNN_SCRIPT, pynnScript, type PynnScript } from '../pynn/script.js';
 
 export const QUANTIZATION_FILE = 'quantization.json';
 
@@ -32,11 +36,21 @@ export function decodeSideFile(bytes: Uint8Array): Record<string, Uint32Array | 
   return packr.unpack(bytes) as Record<string, Uint32Array | Float64Array>;
 }
 
-function prepare(ir: NetworkIR, options: TargetOptions): { check: TargetCheck; built: BuiltNetlist } {
+function prepare(ir: NetworkIR, options: TargetOptions): { check: TargetCheck; built: BuiltNetlist; pynn: PynnScript } {
   const built = buildNetlist(ir, { approximate: options.approximate, board: options.board, neuronsPerCore: options.neuronsPerCore, delayBits: options.delayBits });
   const messages = [formatReport(built)];
   if (options.simulate) messages.push('--simulate: not available for spinnaker yet (the netlist carries no expected spikes); ignored.');
-  return { check: { target: 'spinnaker', network: ir.name, messages }, built };
+  // The PyNN script: the projections the netlist carries (gap and graded ones are refused, or
+  // left out under --approximate), every input as a spike array on the dt grid.
+  const spiking = { ...ir, projections: ir.projections.filter((p) => (p.transmission ?? 'spike') === 'spike') };
+  const inputs = inputsAsSpikeArrays(spiking);
+  const neuronsPerCore: Record<string, number> = {};
+  for (const p of built.netlist.populations) if (p.receptors.length > 0) neuronsPerCore[p.id] = p.maxAtomsPerCore;
+  const backend = options.pynnBackend ?? 'spiNNaker';
+  const pynn = pynnScript(inputs.ir, { backend, neuronsPerCore, timeScaleFactor: built.netlist.simulation.timeScaleFactor });
+  messages.push(`PyNN script (default backend pyNN.${backend}): ${inputs.ir.populations.length} populations, ${pynn.synapses} synapses, spikes recorded from ${pynn.recorded.join(', ') || 'no population'}`);
+  for (const n of inputs.notes) messages.push(`PyNN inputs: ${n}`);
+  return { check: { target: 'spinnaker', network: ir.name, messages }, built, pynn };
 }
 
 /** JSON with two-space indentation, but any object or list that fits in `width` characters on one line. */
@@ -64,13 +78,15 @@ export const spinnakerTarget: Target = {
   },
 
   async export(ir: NetworkIR, outDir: string, options: TargetOptions = {}): Promise<ExportResult> {
-    const { check, built } = prepare(ir, options);
+    const { check, built, pynn } = prepare(ir, options);
     const n = built.netlist;
     const synapses = n.projections.reduce((a, p) => a + p.synapses, 0);
     const files: ExportedFile[] = [
       { name: NETLIST_FILE, description: `${n.populations.length} populations, ${n.projections.length} projections (${synapses} synapses), ${n.cores.length} cores on a ${n.machine.board} board, ${n.routing.tables.length} routing tables` },
       { name: SIDE_FILE, description: 'large arrays of the netlist (msgpack map of typed arrays: synaptic matrix words, connections, spike times)' },
       { name: QUANTIZATION_FILE, description: 'the quantisation report' },
+      { name: PYNN_SCRIPT, description: `PyNN 0.10 script (python3 ${PYNN_SCRIPT} [spiNNaker|brian2|neuron|nest]; default ${options.pynnBackend ?? 'spiNNaker'}); writes pynn-spikes-<backend>.json` },
+      { name: `${PYNN_DATA_DIR}/`, description: `${Object.keys(pynn.arrays).length} NumPy arrays of the script (connection lists, spike arrays, per-neuron values)` },
     ];
     const side = encodeSideFile(built.arrays);
     await writeDirectoryAtomic(
@@ -79,6 +95,10 @@ export const spinnakerTarget: Target = {
         await writeFile(join(dir, NETLIST_FILE), prettyJson(n) + '\n');
         await writeFile(join(dir, SIDE_FILE), side);
         await writeFile(join(dir, QUANTIZATION_FILE), prettyJson(built.report) + '\n');
+        await writeFile(join(dir, PYNN_SCRIPT), pynn.script);
+        await chmod(join(dir, PYNN_SCRIPT), 0o755);
+        await mkdir(join(dir, PYNN_DATA_DIR));
+        for (const [name, bytes] of Object.entries(pynn.arrays)) await writeFile(join(dir, PYNN_DATA_DIR, name), bytes);
       },
       isSpinnakerExport,
     );

@@ -316,7 +316,7 @@ function capabilityCheck(ir: NetworkIR, approximate: boolean): Checked {
   if (problems.length > 0) {
     throw new UnsupportedError(`network "${ir.name}" cannot be exported for SpiNNaker:\n  - ${problems.join('\n  - ')}`, { object: 'nematode export', parameter: 'target' });
   }
-  const notCarried = ir.stimuli.map((s) => `stimulus "${s.label}" (${s.kind}) on ${s.population}: not part of the machine netlist`);
+  const notCarried = ir.stimuli.map((s) => `stimulus "${s.label}" (${s.kind}) on ${s.population}: not part of the machine netlist (the PyNN script carries it, ${s.kind === 'dc' || s.kind === 'step' ? 'as a current source' : 'as a spike array'})`);
   return { pops: net.populations, projections, approximations, notCarried };
 }
 
