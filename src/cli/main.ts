@@ -3,6 +3,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { connectomeCommand } from './connectome-command.js';
+import { plotCommand } from './plot-command.js';
 import { reportCommand } from './report-command.js';
 import { sweepCommand } from './sweep-command.js';
 import { reportError } from './errors.js';
@@ -132,7 +133,8 @@ async function main(argv: string[]): Promise<number> {
     .command(connectomeCommand)
     .command(sweepCommand)
     .command(reportCommand)
-    .demandCommand(1, 'Name a command: run, inspect, export, bench, models, connectome, sweep or report (see --help).')
+    .command(plotCommand)
+    .demandCommand(1, 'Name a command: run, inspect, export, bench, models, connectome, sweep, report or plot (see --help).')
     .strict()
     .recommendCommands()
     .help()
