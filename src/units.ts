@@ -75,6 +75,12 @@ export function parseQuantity(text: string): { value: number; dim: Dimension } {
   return { value: Number(m[1]) * def.factor, dim: def.dim };
 }
 
+/** A time typed on a command line or given as an option: a bare number is in ms, anything else a quantity ("2 s"). */
+export function timeFromText(text: string | number, where: { object?: string; parameter?: string } = {}): number {
+  const bare = typeof text === 'string' && /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text.trim());
+  return toInternal(bare ? Number(text) : text, 'time', where);
+}
+
 /**
  * Converts a number (already internal units) or a unit string into internal units,
  * checking the dimension. `where` names the object and parameter for the error.

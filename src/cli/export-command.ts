@@ -5,7 +5,7 @@
  * error and leaves no output folder behind.
  */
 import { loadConfig } from '../config/load.js';
-import { toInternal } from '../units.js';
+import { timeFromText } from '../units.js';
 import { UnknownNameError, ValidationError } from '../errors.js';
 import { PYNN_BACKENDS, type PynnBackend } from '../../targets/pynn/script.js';
 import { getTarget } from '../../targets/index.js';
@@ -55,7 +55,7 @@ export function parseNeuronsPerCore(text: string | number | undefined): number |
 
 function time(text: string | undefined, parameter: string): number | undefined {
   if (text === undefined) return undefined;
-  return toInternal(/^[-+.\d eE]+$/.test(text) ? Number(text) : text, 'time', { object: 'command line', parameter: `--${parameter}` });
+  return timeFromText(text, { object: 'command line', parameter: `--${parameter}` });
 }
 
 function pynnBackend(name: string): PynnBackend {

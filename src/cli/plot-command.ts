@@ -87,8 +87,8 @@ export const plotCommand: CommandModule = {
           const { fiCurve, lifRate } = await import('../analysis/fi.js');
           const { fiSvg } = await import('../plot/fi.js');
           const { getModel } = await import('../models/index.js');
-          const { toInternal } = await import('../units.js');
-          const time = (t: string, name: string): number => toInternal(/^[-+.\d eE]+$/.test(t) ? Number(t) : t, 'time', { object: 'command line', parameter: `--${name}` });
+          const { timeFromText } = await import('../units.js');
+          const time = (t: string, name: string): number => timeFromText(t, { object: 'command line', parameter: `--${name}` });
           const model = getModel(a.model as string, 'nematode plot fi');
           const p = await params(a.param as string[] | undefined);
           const I = await currents(a.currents as string);

@@ -16,7 +16,7 @@ import { neuronTracesSvg } from '../plot/traces.js';
 import { defaultBin, rankTrains } from '../report/run-report.js';
 import type { SimulationOutput } from '../engines/types.js';
 import { runSummary, runToFile } from '../run.js';
-import { toInternal } from '../units.js';
+import { timeFromText } from '../units.js';
 import { progressBar } from '../util/progress.js';
 import { writeFileAtomic } from '../util/atomic.js';
 
@@ -48,7 +48,7 @@ export function defaultExperimentConfig(): string {
 function quantity(text: string | undefined, parameter: string): number | undefined {
   if (text === undefined) return undefined;
   // A bare number is read in ms, like every time in the config.
-  return toInternal(/^[-+.\d eE]+$/.test(text) ? Number(text) : text, 'time', { object: 'command line', parameter: `--${parameter}` });
+  return timeFromText(text, { object: 'command line', parameter: `--${parameter}` });
 }
 
 export function applyOverrides(ir: NetworkIR, a: RunArgs): NetworkIR {

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { readConfigFile } from '../config/load.js';
 import { FileFormatError, ValidationError } from '../errors.js';
-import { toInternal } from '../units.js';
+import { timeFromText, toInternal } from '../units.js';
 import { checkValues, resolveParamPath, type ResolvedParam } from './paths.js';
 import { parseParamSpec, type ParamSpec } from './params.js';
 import {
@@ -76,8 +76,7 @@ export interface SweepPlan {
 
 function time(x: string | number | undefined, parameter: string): number | undefined {
   if (x === undefined) return undefined;
-  const v = typeof x === 'string' && /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(x.trim()) ? Number(x) : x;
-  return toInternal(v, 'time', { object: 'nematode sweep', parameter });
+  return timeFromText(x, { object: 'nematode sweep', parameter });
 }
 
 /** Default output folder: results/sweeps/<config file name without extension> (beside nematode run's results/). */

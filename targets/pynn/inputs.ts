@@ -60,8 +60,12 @@ export function poissonSteps(rng: Rng, rate: number, start: number, stop: number
   return out;
 }
 
-/** Splits per-source step lists into layers: layer 0 has each step once, layer k the (k+1)-th spike of a step. */
-function layers(stepsPerSource: number[][]): { source: number; steps: number[] }[][] {
+/**
+ * Splits per-source step lists into layers: layer 0 has each step once, layer k the (k+1)-th
+ * spike of a step. `first[j]` is source j's layer 0 (empty without spikes); `extra` holds the
+ * other layers' (source, steps), layer by layer, one overflow source each.
+ */
+function splitLayers(stepsPerSource: number[][]): { first: number[][]; extra: { source: number; steps: number[] }[] } {
   const out: { source: number; steps: number[] }[][] = [];
   stepsPerSource.forEach((steps, source) => {
     let k = 0;
@@ -74,10 +78,13 @@ function layers(stepsPerSource: number[][]): { source: number; steps: number[] }
       else layer.push({ source, steps: [steps[i]!] });
     }
   });
-  return out;
+  const first: number[][] = stepsPerSource.map(() => []);
+  for (const e of out[0] ?? []) first[e.source] = e.steps;
+  return { first, extra: out.slice(1).flat() };
 }
 
-function uniqueLabel(taken: Set<string>, base: string): string {
+/** `base`, or `base_2`, `base_3`, … : the first not in `taken`, which then holds it. */
+export function uniqueLabel(taken: Set<string>, base: string): string {
   let label = base;
   for (let i = 2; taken.has(label); i++) label = `${base}_${i}`;
   taken.add(label);
@@ -112,6 +119,7 @@ export function inputsAsSpikeArrays(ir: NetworkIR): ConvertedInputs {
   const taken = new Set(ir.populations.map((p) => p.label));
   const populations: PopulationIR[] = [];
   const projections: ProjectionIR[] = [...ir.projections];
+  const projectionLabels = new Set(ir.projections.map((q) => q.label));
   const stimuli: StimulusIR[] = [];
   const stimulusPopulations: Record<string, string> = {};
   const overflow: Record<string, string> = {};
@@ -132,13 +140,10 @@ export function inputsAsSpikeArrays(ir: NetworkIR): ConvertedInputs {
         perSource.push(poissonSteps(Rng.stream(seed, 'poisson-source', p.ir.label, j), at(p.params.rate!), at(p.params.start!), at(p.params.stop!), dt, steps));
       }
     }
-    const [first = [], ...more] = layers(perSource);
-    const layer0: number[][] = perSource.map(() => []);
-    for (const s of first) layer0[s.source] = s.steps;
-    populations.push({ ...sourcePopulation(p.ir.label, layer0, dt), ...(p.ir.neuronNames ? { neuronNames: p.ir.neuronNames } : {}) });
-    if (more.length === 0) continue;
+    const { first, extra } = splitLayers(perSource);
+    populations.push({ ...sourcePopulation(p.ir.label, first, dt), ...(p.ir.neuronNames ? { neuronNames: p.ir.neuronNames } : {}) });
+    if (extra.length === 0) continue;
     // Overflow sources: one per (source, layer), with copies of the source's outgoing synapses.
-    const extra = more.flat();
     const label = uniqueLabel(taken, `${p.ir.label}_overflow`);
     overflow[p.ir.label] = label;
     populations.push(sourcePopulation(label, extra.map((e) => e.steps), dt));
@@ -151,7 +156,7 @@ export function inputsAsSpikeArrays(ir: NetworkIR): ConvertedInputs {
         }
         return r;
       });
-      projections.push({ ...projectionFromRows(uniqueLabel(new Set(projections.map((q) => q.label)), `${pr.label}_overflow`), label, pr.post, pr.receptor, rows), ...(pr.transmission ? { transmission: pr.transmission } : {}) });
+      projections.push({ ...projectionFromRows(uniqueLabel(projectionLabels, `${pr.label}_overflow`), label, pr.post, pr.receptor, rows), ...(pr.transmission ? { transmission: pr.transmission } : {}) });
     }
   }
 
@@ -174,21 +179,13 @@ export function inputsAsSpikeArrays(ir: NetworkIR): ConvertedInputs {
     if (stepZero > 0) notes.push(`stimulus "${s.label}": ${stepZero} inputs of the first step arrive one step late (a spike source needs one step of delay).`);
     const label = uniqueLabel(taken, `${s.label}_input`);
     stimulusPopulations[s.label] = label;
-    const all = layers(perTarget).flatMap((layer) => layer);
-    // Layer 0 first: one source per target, in target order, even without spikes.
-    const firstOf = new Map<number, number[]>();
-    const extra: { source: number; steps: number[] }[] = [];
-    const seen = new Set<number>();
-    for (const e of all) {
-      if (!seen.has(e.source)) (seen.add(e.source), firstOf.set(e.source, e.steps));
-      else extra.push(e);
-    }
-    const sources = [...targets].map((_, k) => ({ source: k, steps: firstOf.get(k) ?? [] })).concat(extra);
+    // Layer 0 first: one source per target, in target order, even without spikes; then the overflow sources.
+    const { first, extra } = splitLayers(perTarget);
+    const sources = first.map((steps, source) => ({ source, steps })).concat(extra);
     populations.push(sourcePopulation(label, sources.map((e) => e.steps), dt));
     const rows = sources.map((e) => [{ post: targets[e.source]!, weight: s.weight, delay: dt }]);
-    projections.push(projectionFromRows(uniqueLabel(new Set(projections.map((q) => q.label)), label), label, s.population, s.receptor, rows));
+    projections.push(projectionFromRows(uniqueLabel(projectionLabels, label), label, s.population, s.receptor, rows));
   }
 
-  const recordings = ir.recordings;
-  return { ir: { ...ir, populations, projections, stimuli, recordings }, stimulusPopulations, overflow, notes };
+  return { ir: { ...ir, populations, projections, stimuli }, stimulusPopulations, overflow, notes };
 }

@@ -20,6 +20,7 @@
 import type { NetworkIR, PerElement, StimulusIR } from '../../src/ir/types.js';
 import { resolveTargets, validateNetwork, valueAt, type ResolvedPopulation } from '../../src/ir/validate.js';
 import { VERSION } from '../../src/version.js';
+import { uniqueLabel } from './inputs.js';
 import { encodeNpy } from './npy.js';
 
 export const PYNN_BACKENDS = ['spiNNaker', 'brian2', 'neuron', 'nest'] as const;
@@ -65,11 +66,7 @@ function py(x: number): string {
 
 /** A file-name-safe stem for a label (labels may hold any character). */
 function stem(label: string, taken: Set<string>): string {
-  const base = label.replace(/[^A-Za-z0-9_.-]+/g, '_') || 'x';
-  let s = base;
-  for (let i = 2; taken.has(s); i++) s = `${base}_${i}`;
-  taken.add(s);
-  return s;
+  return uniqueLabel(taken, label.replace(/[^A-Za-z0-9_.-]+/g, '_') || 'x');
 }
 
 function isUniform(x: PerElement): number | undefined {

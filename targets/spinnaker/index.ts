@@ -20,7 +20,7 @@ import { writeDirectoryAtomic } from '../../src/util/atomic.js';
 import type { ExportedFile, ExportResult, Target, TargetCheck, TargetOptions } from '../index.js';
 import { buildNetlist, formatReport, NETLIST_FILE, NETLIST_FORMAT, SIDE_FILE, type BuiltNetlist } from './netlist.js';
 import { isReplaceableExport } from '../common.js';
-import { inputsAsSpikeArrays } from '../pynn/inputs.js';
+import { inputsAsSpikeArrays, type ConvertedInputs } from '../pynn/inputs.js';
 import { PYNN_DATA_DIR, PYNN_SCRIPT, pynnScript, type PynnScript } from '../pynn/script.js';
 
 export const QUANTIZATION_FILE = 'quantization.json';
@@ -36,7 +36,7 @@ export function decodeSideFile(bytes: Uint8Array): Record<string, Uint32Array | 
   return packr.unpack(bytes) as Record<string, Uint32Array | Float64Array>;
 }
 
-function prepare(ir: NetworkIR, options: TargetOptions): { check: TargetCheck; built: BuiltNetlist; pynn: PynnScript } {
+function prepare(ir: NetworkIR, options: TargetOptions): { check: TargetCheck; built: BuiltNetlist; inputs: ConvertedInputs } {
   const built = buildNetlist(ir, { approximate: options.approximate, board: options.board, neuronsPerCore: options.neuronsPerCore, delayBits: options.delayBits });
   const messages = [formatReport(built)];
   if (options.simulate) messages.push('--simulate: not available for spinnaker yet (the netlist carries no expected spikes); ignored.');
@@ -44,13 +44,18 @@ function prepare(ir: NetworkIR, options: TargetOptions): { check: TargetCheck; b
   // left out under --approximate), every input as a spike array on the dt grid.
   const spiking = { ...ir, projections: ir.projections.filter((p) => (p.transmission ?? 'spike') === 'spike') };
   const inputs = inputsAsSpikeArrays(spiking);
+  for (const n of inputs.notes) messages.push(`PyNN inputs: ${n}`);
+  return { check: { target: 'spinnaker', network: ir.name, messages }, built, inputs };
+}
+
+/** The PyNN script of the checked network, with the netlist's neurons per core and time scale. */
+function buildScript(built: BuiltNetlist, inputs: ConvertedInputs, options: TargetOptions): { pynn: PynnScript; message: string } {
   const neuronsPerCore: Record<string, number> = {};
   for (const p of built.netlist.populations) if (p.receptors.length > 0) neuronsPerCore[p.id] = p.maxAtomsPerCore;
   const backend = options.pynnBackend ?? 'spiNNaker';
   const pynn = pynnScript(inputs.ir, { backend, neuronsPerCore, timeScaleFactor: built.netlist.simulation.timeScaleFactor });
-  messages.push(`PyNN script (default backend pyNN.${backend}): ${inputs.ir.populations.length} populations, ${pynn.synapses} synapses, spikes recorded from ${pynn.recorded.join(', ') || 'no population'}`);
-  for (const n of inputs.notes) messages.push(`PyNN inputs: ${n}`);
-  return { check: { target: 'spinnaker', network: ir.name, messages }, built, pynn };
+  const message = `PyNN script (default backend pyNN.${backend}): ${inputs.ir.populations.length} populations, ${pynn.synapses} synapses, spikes recorded from ${pynn.recorded.join(', ') || 'no population'}`;
+  return { pynn, message };
 }
 
 /** JSON with two-space indentation, but any object or list that fits in `width` characters on one line. */
@@ -78,7 +83,8 @@ export const spinnakerTarget: Target = {
   },
 
   async export(ir: NetworkIR, outDir: string, options: TargetOptions = {}): Promise<ExportResult> {
-    const { check, built, pynn } = prepare(ir, options);
+    const { check, built, inputs } = prepare(ir, options);
+    const { pynn, message } = buildScript(built, inputs, options);
     const n = built.netlist;
     const synapses = n.projections.reduce((a, p) => a + p.synapses, 0);
     const files: ExportedFile[] = [
@@ -102,6 +108,6 @@ export const spinnakerTarget: Target = {
       },
       isSpinnakerExport,
     );
-    return { ...check, outDir, files };
+    return { ...check, messages: [...check.messages, message], outDir, files };
   },
 };
