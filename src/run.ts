@@ -4,7 +4,7 @@
  * seed, engine, threads, wall times, delay rounding).
  */
 import { createHash } from 'node:crypto';
-import type { SimulationOutput } from './engines/types.js';
+import type { EngineOptions, SimulationOutput } from './engines/types.js';
 import { encodeIR } from './ir/serialize.js';
 import type { NetworkIR } from './ir/types.js';
 import { writeResults } from './results/write.js';
@@ -51,9 +51,9 @@ export function irHash(ir: NetworkIR): string {
   return createHash('sha256').update(encodeIR(ir)).digest('hex');
 }
 
-export async function runToFile(ir: NetworkIR, out: string | undefined, options: { onProgress?: (f: number) => void; startedAt?: number } = {}): Promise<RunResult> {
+export async function runToFile(ir: NetworkIR, out: string | undefined, options: { onProgress?: (f: number) => void; startedAt?: number; engine?: Omit<EngineOptions, 'onProgress'> } = {}): Promise<RunResult> {
   const started = options.startedAt ?? performance.now();
-  const output = await simulate(ir, { onProgress: options.onProgress });
+  const output = await simulate(ir, { ...options.engine, onProgress: options.onProgress });
   const notes = output.delayRounding
     .filter((d) => d.rounded > 0)
     .map((d) => `projection "${d.projection}": ${d.rounded} delays rounded to the ${ir.run.dt} ms grid (largest change ${d.maxError.toPrecision(3)} ms; ${d.minSteps}–${d.maxSteps} steps)`);

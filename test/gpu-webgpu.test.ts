@@ -349,10 +349,10 @@ describe('webgpu kernels on Dawn null (validation only: nothing executes)', () =
     expect(await compile('@compute @workgroup_size(1) fn main() { let x: f32 = 1u; }')).not.toEqual([]);
     const net = networks().izhikevich!;
     const rn = validateNetwork(net);
-    const sim = new WebGpuSimulation(rn, buildPlan(rn, 1, { wasmGather: false }), device, true);
+    const sim = new WebGpuSimulation(rn, buildPlan(rn, 1, { wasmGather: false, wasmNeurons: false }), device, true);
     sim.layout.kernels[0]!.code = sim.layout.kernels[0]!.code.replace('atomicAdd(&wg_spikes', 'atomicAddd(&wg_spikes');
     await expect(sim.build()).rejects.toThrow(/does not compile/);
-    const sim2 = new WebGpuSimulation(rn, buildPlan(rn, 1, { wasmGather: false }), device, true);
+    const sim2 = new WebGpuSimulation(rn, buildPlan(rn, 1, { wasmGather: false, wasmNeurons: false }), device, true);
     sim2.layout.kernels[0]!.bindings[0]!.access = 'read';
     await expect(sim2.build()).rejects.toThrow(/failed validation/);
     sim.destroy();
@@ -364,7 +364,7 @@ describe('webgpu kernels on Dawn null (validation only: nothing executes)', () =
   for (const [name, ir] of Object.entries(nets)) {
     test(`${name}: every kernel compiles, every pipeline and bind group validates, and 3 batches of steps encode and submit cleanly`, async () => {
       const rn = validateNetwork(ir);
-      const plan = buildPlan(rn, 1, { wasmGather: false });
+      const plan = buildPlan(rn, 1, { wasmGather: false, wasmNeurons: false });
       // Small batches and segments, so that batching, current events between submissions and several segments are exercised.
       const sim = new WebGpuSimulation(rn, plan, device, true, { maxBatch: 40, segmentBytes: 512 });
       for (const k of sim.layout.kernels) {
@@ -383,7 +383,7 @@ describe('webgpu kernels on Dawn null (validation only: nothing executes)', () =
 
   test('the synapse segments of a network split where the binding limit says, and delays go to a separate array when they do not fit above the channel bits', () => {
     const rn = validateNetwork(nets['IF_curr_exp: sources, stimuli, mixed weights and delays']!);
-    const plan = buildPlan(rn, 1, { wasmGather: false });
+    const plan = buildPlan(rn, 1, { wasmGather: false, wasmNeurons: false });
     const big = buildLayout(rn, plan, { maxBindingBytes: 2 ** 27 });
     const small = buildLayout(rn, plan, { maxBindingBytes: 2 ** 27, segmentBytes: 512 });
     expect(big.encoding.segments).toBe(1);
@@ -430,7 +430,7 @@ describe('poisson.counts: one template for the WGSL and the TypeScript hash', ()
     expect(w).toContain('while (u > cdf && k < 64u)');
     const ir = networks()['IF_curr_exp: sources, stimuli, mixed weights and delays']!;
     const rn = validateNetwork(ir);
-    const layout = buildLayout(rn, buildPlan(rn, 1, { wasmGather: false }), { maxBindingBytes: 2 ** 27 });
+    const layout = buildLayout(rn, buildPlan(rn, 1, { wasmGather: false, wasmNeurons: false }), { maxBindingBytes: 2 ** 27 });
     const drawing = layout.kernels.filter((k) => k.name === 'poisson.counts' || k.code.includes('nm_poisson_count('));
     expect(drawing.length).toBeGreaterThanOrEqual(3);
     for (const k of drawing) expect(k.code).toContain(w);
@@ -452,7 +452,7 @@ describe('webgpu layout (host side, pure functions)', () => {
   test('integer weights and scales are the host backends\': the merged CSR scatters to the same integer sums as kernels/deliver.ts per projection', () => {
     const ir = networks()['IF_curr_exp: sources, stimuli, mixed weights and delays']!;
     const rn = validateNetwork(ir);
-    const plan = buildPlan(rn, 1, { wasmGather: false });
+    const plan = buildPlan(rn, 1, { wasmGather: false, wasmNeurons: false });
     const fp = fixedPointPlan(rn, plan);
     const layout = buildLayout(rn, plan, { maxBindingBytes: 2 ** 27, segmentBytes: 1024 });
     // Fill every buffer as the engine would, then scatter one step's spikes of every population through the segments.
@@ -602,7 +602,7 @@ describe('webgpu layout (host side, pure functions)', () => {
 
 async function runEmulated(ir: NetworkIR, layout: Partial<LayoutOptions> = {}, edit?: (sim: WebGpuSimulation) => void): Promise<{ out: SimulationOutput; sim: WebGpuSimulation; device: EmulatedDevice }> {
   const rn = validateNetwork(ir);
-  const plan = buildPlan(rn, 1, { wasmGather: false });
+  const plan = buildPlan(rn, 1, { wasmGather: false, wasmNeurons: false });
   const dev = new EmulatedDevice();
   // Few deliver workgroups: the grid-stride loop over the spike list is exercised, and emulation stays fast.
   const sim = new WebGpuSimulation(rn, plan, dev as unknown as GPUDevice, false, { maxBatch: 64, deliverGroups: 8, ...layout });

@@ -9,7 +9,7 @@ import { Network, type Network as NetworkSrc } from '../src/api/network.js';
 import { clockEngine, type clockEngine as clockEngineSrc } from '../src/engines/clock/index.js';
 import { instantiate } from '../src/engines/clock/codegen.js';
 import { gatherKernelSource, type GradedGather } from '../src/engines/clock/graded.js';
-import { GatherArena, gatherModuleBytes, instantiateGathers } from '../src/engines/clock/wasm-gather.js';
+import { WasmArena, gatherModuleBytes, instantiateGathers } from '../src/engines/clock/wasm-gather.js';
 
 type Gather = (obase: number, lo: number, hi: number) => void;
 
@@ -57,8 +57,8 @@ describe('WebAssembly gather', () => {
         const js = instantiate<Gather>(gatherKernelSource(g), { cols: colIdx, colPtr, sources, gin: ginJs, out: outJs, W: weights });
         // WebAssembly, arrays in an arena.
         const n = colPtr.length;
-        const bytes = GatherArena.size(colIdx.length, 4) + GatherArena.size(n, 4) + GatherArena.size(sources.length, 4) + GatherArena.size(weights.length, 8) + GatherArena.size(out.length, 8) + GatherArena.size(c.nPost, 8);
-        const arena = new GatherArena(bytes, false);
+        const bytes = WasmArena.size(colIdx.length, 4) + WasmArena.size(n, 4) + WasmArena.size(sources.length, 4) + WasmArena.size(weights.length, 8) + WasmArena.size(out.length, 8) + WasmArena.size(c.nPost, 8);
+        const arena = new WasmArena(bytes, false);
         const K = arena.copy(colIdx);
         const C = arena.copy(colPtr);
         const S = arena.copy(sources);
@@ -84,7 +84,7 @@ describe('WebAssembly gather', () => {
   });
 
   test('a shared arena (several workers) validates and instantiates', () => {
-    const arena = new GatherArena(1000, true);
+    const arena = new WasmArena(1000, true);
     expect(arena.memory.buffer).toBeInstanceOf(SharedArrayBuffer);
     const mod = gatherModuleBytes([{ name: 'g', cols: 0, colPtr: 0, sources: 8, weight: { value: 1 }, out: 16, gin: 32, assign: true }], arena.pages, true);
     expect(WebAssembly.validate(mod)).toBe(true);

@@ -32,6 +32,8 @@ export interface BenchArgs {
   background?: string;
   /** scaling: comma-separated sizes (default 4000,64000,256000,1000000). */
   sizes?: string;
+  /** Clock engine neuron kernels: wasm (WebAssembly SIMD where the model compiles, the default) or js (JavaScript only). */
+  kernels?: string;
 }
 
 export interface BenchFigures {
@@ -99,7 +101,7 @@ async function measure(a: BenchArgs, durationMs: number, engine: string | undefi
   if (a.backend) ir.run.backend = a.backend as NetworkIR['run']['backend'];
   const constructS = (performance.now() - t0) / 1000;
   const bar = progressBar(`${ir.name} [${ir.run.engine}]`);
-  const { output } = await runToFile(ir, path.join(outDir, `${ir.name}.nmr`), { onProgress: (f) => bar.update(f) });
+  const { output } = await runToFile(ir, path.join(outDir, `${ir.name}.nmr`), { onProgress: (f) => bar.update(f), engine: { wasmNeurons: a.kernels !== 'js' } });
   bar.done();
   const wholeProcessS = first ? performance.now() / 1000 : undefined;
   return { ...runFigures(ir, output, durationMs, constructS), wholeProcessS };

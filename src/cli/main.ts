@@ -101,6 +101,7 @@ async function main(argv: string[]): Promise<number> {
           .option('threads', { type: 'number', default: 0, describe: 'worker threads of the clock engine (0 = automatic: idle cores, where it pays)' })
           .option('backend', { choices: BACKENDS, describe: 'kernel backend of the gpu engine' })
           .option('seed', { type: 'number', default: 1 })
+          .option('kernels', { choices: ['wasm', 'js'], default: 'wasm', describe: 'clock engine neuron kernels: WebAssembly SIMD where the model compiles, or JavaScript only (same results)' })
           .option('repeat', { type: 'number', default: 1, describe: 'runs; the median is reported' })
           .option('compare', { choices: ['brian2'], describe: 'also run the same network in Brian2 and print the ratio' })
           .option('brian2-target', { choices: ['cpp_standalone', 'cython', 'numpy', 'all'], default: 'all' })

@@ -68,6 +68,8 @@ export interface EngineOptions {
   onProgress?: (fraction: number) => void;
   /** Clock engine: gathers of graded synapses and gap junctions in WebAssembly (default) or, when false, in JavaScript (identical bits; for tests and comparisons). */
   wasmGather?: boolean;
+  /** Clock engine: neuron kernels in WebAssembly SIMD where the model compiles (default) or, when false, all in JavaScript (identical bits). */
+  wasmNeurons?: boolean;
 }
 
 export interface Engine {

@@ -52,11 +52,13 @@ export function literal(x: number): string {
 }
 
 /**
- * Source of a factory `(A) => step(lo, hi, slot, spk, obase) => spikeCount`, where A
+ * Source of a factory `(A) => step(lo, hi, slot, spk, obase, ns0) => spikeCount`, where A
  * holds the arrays: `s_<var>` state, `c_<name>` per-neuron constants, `in_<receptor>`
  * ring buffers (slot·size offset passed in as `slot`), `istim`, `refr`, `refsteps`,
  * and for continuous coupling `gin_<receptor>` / `gin_gap` / `c_G_gap` inputs and
- * `out_<var>` published values (parity offset `obase`).
+ * `out_<var>` published values (parity offset `obase`). Spikes are appended to `spk`
+ * from position `ns0` (after those of a WebAssembly kernel run on the same slice,
+ * wasm-neuron.ts); the result is the new length.
  */
 export function neuronKernelSource(spec: NeuronKernelSpec): string {
   const { model } = spec;
@@ -80,8 +82,8 @@ export function neuronKernelSource(spec: NeuronKernelSpec): string {
   if (refr) lines.push('const refr = A.refr;');
   if (spec.refractorySteps === 'array') lines.push('const refsteps = A.refsteps;');
   lines.push('const dt = ' + literal(spec.constants.__dt as number) + ';');
-  lines.push('return function step(lo, hi, slot, spk, obase) {');
-  lines.push('  let ns = 0;');
+  lines.push('return function step(lo, hi, slot, spk, obase, ns0) {');
+  lines.push('  let ns = ns0;');
   lines.push('  for (let i = lo; i < hi; i++) {');
   for (const [name, c] of Object.entries(spec.constants)) {
     if (name.startsWith('__')) continue;

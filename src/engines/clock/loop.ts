@@ -11,9 +11,12 @@ import { SimulationError } from '../../errors.js';
 import { hashString, RngBank } from '../../util/rng.js';
 import { instantiate } from './codegen.js';
 import { instantiateGathers } from './wasm-gather.js';
+import { NEURONS_PER_ITERATION, type WasmNeuronStep } from './wasm-neuron.js';
+import type { WasmDeliver } from './wasm-deliver.js';
+import { instantiateKernels } from './wasm-place.js';
 import { applyEquilibrium, assertCapacity, emissionStep, type ClockPlan, type PopulationPlan } from './plan.js';
 
-type NeuronStep = (lo: number, hi: number, slot: number, spk: Uint32Array, obase: number) => number;
+type NeuronStep = (lo: number, hi: number, slot: number, spk: Uint32Array, obase: number, ns0: number) => number;
 type Gather = (obase: number, lo: number, hi: number) => void;
 type Deliver = (spikes: Uint32Array, count: number, start: Uint32Array, end: Uint32Array, step: number) => number;
 
@@ -114,11 +117,12 @@ interface PopState {
 
 export function runWorker(plan: ClockPlan, w: number, onProgress?: (fraction: number) => void): WorkerResult {
   const { dt, steps, threads: T, seed } = plan;
-  const pops: PopState[] = plan.populations.map((pp) => initPopulation(pp, w, dt, seed, plan.steps));
+  const kernels = plan.kernelWasm ? instantiateKernels(plan.kernelWasm) : {};
+  const pops: PopState[] = plan.populations.map((pp) => initPopulation(pp, w, dt, seed, plan.steps, kernels as Record<string, WasmNeuronStep>));
   const projs = plan.projections.map((pj) => {
     // A projection delivers into its receptor's ring, or its own shift channel (Lava weight_exp, plan.ts).
     const arrays = { targets: pj.targets, ring: plan.populations[pj.post]!.arrays[`in_${pj.channel ?? pj.receptor}`], weights: pj.weights, delays: pj.delays };
-    const deliver = instantiate<Deliver>(pj.kernelSource, arrays);
+    const deliver = pj.wasmDeliver ? wasmDeliver(kernels[pj.wasmDeliver] as WasmDeliver) : instantiate<Deliver>(pj.kernelSource, arrays);
     const nPre = plan.populations[pj.pre]!.size;
     let start: Uint32Array;
     let end: Uint32Array;
@@ -128,8 +132,8 @@ export function runWorker(plan: ClockPlan, w: number, onProgress?: (fraction: nu
     } else {
       // This worker's slice of each (target-sorted) row.
       const b = plan.populations[pj.post]!.bounds;
-      start = new Uint32Array(nPre);
-      end = new Uint32Array(nPre);
+      start = pj.workerStart?.[w] ?? new Uint32Array(nPre);
+      end = pj.workerEnd?.[w] ?? new Uint32Array(nPre);
       for (let j = 0; j < nPre; j++) {
         const a = pj.rowPtr[j]!;
         const z = pj.rowPtr[j + 1]!;
@@ -194,7 +198,7 @@ export function runWorker(plan: ClockPlan, w: number, onProgress?: (fraction: nu
           const base = (n / tr.iv) * tr.nIdx;
           for (let k = tr.from; k < tr.to; k++) tr.data[base + k] = tr.state[tr.indices[k]!]!;
         }
-        ns = ps.step!(ps.lo, ps.hi, slot, spk, par * pp.size);
+        ns = ps.step!(ps.lo, ps.hi, slot, spk, par * pp.size, 0);
       } else if (pp.kind === 'poisson') {
         ns = 0;
         const next = ps.srcNext!;
@@ -251,6 +255,24 @@ export function runWorker(plan: ClockPlan, w: number, onProgress?: (fraction: nu
     counts: pops.map((ps) => ps.count),
     rateCounts: pops.map((ps) => ps.rateCounts),
     events,
+  };
+}
+
+/** A WebAssembly delivery behind the JavaScript signature: its arrays live in the kernel memory and go by byte offset. */
+function wasmDeliver(f: WasmDeliver): Deliver {
+  return (spikes, count, start, end, step) => f(spikes.byteOffset, count, start.byteOffset, end.byteOffset, step);
+}
+
+/**
+ * The WebAssembly kernel over the largest part of the slice that fills whole loop
+ * iterations, then the JavaScript kernel (same bits) over the rest; the spike lists
+ * live in the kernel memory, so the WebAssembly side gets their byte offsets.
+ */
+function withWasm(wasm: WasmNeuronStep, js: NeuronStep): NeuronStep {
+  return (lo, hi, slot, spk, obase) => {
+    const mid = hi - ((hi - lo) % NEURONS_PER_ITERATION);
+    const ns = mid > lo ? wasm(lo, mid, slot, spk.byteOffset) : 0;
+    return mid < hi ? js(mid, hi, slot, spk, obase, ns) : ns;
   };
 }
 
@@ -335,7 +357,7 @@ function applyInputs(ps: PopState, n: number, slot: number, tEnd: number): numbe
   return events;
 }
 
-function initPopulation(pp: PopulationPlan, w: number, dt: number, seed: number, steps: number): PopState {
+function initPopulation(pp: PopulationPlan, w: number, dt: number, seed: number, steps: number, wasmSteps: Record<string, WasmNeuronStep>): PopState {
   const lo = pp.bounds[w]!;
   const hi = pp.bounds[w + 1]!;
   const rings: Record<string, Float64Array> = {};
@@ -358,7 +380,8 @@ function initPopulation(pp: PopulationPlan, w: number, dt: number, seed: number,
     rateCounts: new Float64Array(pp.rateBin !== undefined ? Math.max(1, Math.ceil((steps * dt) / pp.rateBin - 1e-9)) : 0),
   };
   if (pp.kind === 'neuron') {
-    ps.step = instantiate<NeuronStep>(pp.kernelSource!, pp.arrays);
+    const js = instantiate<NeuronStep>(pp.kernelSource!, pp.arrays);
+    ps.step = pp.wasmKernel ? withWasm(wasmSteps[pp.wasmKernel]!, js) : js;
     for (const st of pp.poissonStims) {
       const [from, to] = slice(st.indices, lo, hi);
       const bank = new RngBank(to - from);

@@ -14,7 +14,8 @@ import type { DelayRounding } from '../types.js';
 import { neuronKernelSource, projectionKernelSource, type NeuronKernelSpec } from './codegen.js';
 import { buildEquilibrium, solveEquilibrium, type Equilibrium } from './equilibrium.js';
 import { gatherKernelSource, isContinuous, layoutGraded, toGathers, type GradedGather, type GradedLayout } from './graded.js';
-import { GatherArena, gatherModuleBytes, type WasmGatherSpec } from './wasm-gather.js';
+import { WasmArena, gatherModuleBytes, type WasmGatherSpec } from './wasm-gather.js';
+import { placeKernels, type KernelWasm } from './wasm-place.js';
 import { weightToFixed } from '../../spinnaker/fixed.js';
 import { ringShifts } from '../../spinnaker/shifts.js';
 
@@ -83,6 +84,8 @@ export interface PopulationPlan {
   constants?: NeuronKernelSpec['constants'];
   /** Shift channels into this population: Int32 rings `in_<name>` of ringSlots[receptor] slots (see shiftChannels). */
   channels?: ShiftChannel[];
+  /** Export of ClockPlan.neuronWasm that runs this population's kernel (its arrays then live in that memory). */
+  wasmKernel?: string;
 }
 
 /**
@@ -132,6 +135,17 @@ export interface ProjectionPlan {
   targets: Uint32Array;
   weights?: Float64Array;
   delays?: Uint16Array | Uint32Array;
+  /** The one weight of every synapse, when there is no `weights` array. */
+  uniformWeight?: number;
+  /** The one delay in steps of every synapse, when there is no `delays` array. */
+  uniformDelay?: number;
+  /** Slots of the ring it delivers into. */
+  ringSlots: number;
+  /** Export of ClockPlan.kernelWasm that delivers its spikes (its arrays then live in that memory). */
+  wasmDeliver?: string;
+  /** With wasmDeliver and several workers: per worker, its slice of each row (filled by the worker). */
+  workerStart?: Uint32Array[];
+  workerEnd?: Uint32Array[];
 }
 
 export interface ClockPlan {
@@ -144,6 +158,8 @@ export interface ClockPlan {
   graded: GradedPlan[];
   /** One thread: `out_<var>` is the state array itself, read at offset 0 (no parity buffers). */
   outputsInPlace: boolean;
+  /** Neuron kernels (wasm-neuron.ts) and spike deliveries (wasm-deliver.ts) in WebAssembly, and the memory holding their arrays (wasm-place.ts). */
+  kernelWasm?: KernelWasm;
   /** The WebAssembly gathers: module bytes and the memory holding their arrays (shared when threads > 1). */
   gatherWasm?: { bytes: Uint8Array; memory: WebAssembly.Memory };
   /** Network equilibrium (e.g. the Kunert threshold), re-solved when stimulus currents change. */
@@ -169,6 +185,8 @@ export function partition(n: number, threads: number): number[] {
 export interface PlanOptions {
   /** Run the gathers of graded synapses and gap junctions in WebAssembly (default true; false: JavaScript, same bits). */
   wasmGather?: boolean;
+  /** Run neuron kernels (WebAssembly SIMD) and the deliveries into their populations in WebAssembly where the model compiles (default true; false: JavaScript only, same bits). */
+  wasmNeurons?: boolean;
 }
 
 export function buildPlan(net: ResolvedNetwork, threads: number, options: PlanOptions = {}): ClockPlan {
@@ -202,12 +220,13 @@ export function buildPlan(net: ResolvedNetwork, threads: number, options: PlanOp
     net.populations.map((p) => p.size),
   );
   const share = threads > 1;
-  const arena = options.wasmGather !== false && gathers.some((g) => !g.sigmoid) ? new GatherArena(arenaBytes(net, layout, gathers), share) : undefined;
+  const arena = options.wasmGather !== false && gathers.some((g) => !g.sigmoid) ? new WasmArena(arenaBytes(net, layout, gathers), share) : undefined;
   const continuousArray = arena ? (n: number) => arena.alloc(Float64Array, n) : (n: number) => sharedArray(Float64Array, n);
   // SpiNNaker fixed-point populations: ring-buffer shifts per receptor (spec §2.2).
   const spinnShifts = net.populations.map((pop) => (pop.model.kind === 'neuron' && pop.model.spinnaker ? ringShifts(net, pop.label) : undefined));
   const shifts = shiftChannels(spiking, delayInfo, popIndex, net.populations.length);
-  const populations = net.populations.map((pop, p) => planPopulation(net, pop, ringSlots[p]!, threads, steps, layout, p, continuousArray, shifts.byPopulation[p]!, spinnShifts[p]));
+  const specs: (NeuronKernelSpec | undefined)[] = [];
+  const populations = net.populations.map((pop, p) => planPopulation(net, pop, ringSlots[p]!, threads, steps, layout, p, continuousArray, shifts.byPopulation[p]!, specs, spinnShifts[p]));
   const projections = spiking.flatMap((proj, k) => {
     const pre = popIndex.get(proj.pre)!;
     const post = popIndex.get(proj.post)!;
@@ -276,6 +295,7 @@ export function buildPlan(net: ResolvedNetwork, threads: number, options: PlanOp
       return [sharedArray(Uint32Array, cap), sharedArray(Uint32Array, cap)];
     }),
   );
+  const kernelWasm = options.wasmNeurons !== false ? placeKernels(populations, specs, projections, spikeLists, threads) : undefined;
   return {
     dt,
     steps,
@@ -285,6 +305,7 @@ export function buildPlan(net: ResolvedNetwork, threads: number, options: PlanOp
     projections,
     graded,
     outputsInPlace: threads === 1,
+    kernelWasm,
     gatherWasm,
     equilibrium,
     equilibriumTarget,
@@ -301,12 +322,12 @@ function arenaBytes(net: ResolvedNetwork, layout: GradedLayout, gathers: GradedG
   net.populations.forEach((pop, p) => {
     if (pop.model.kind !== 'neuron') return;
     const inputs = layout.gradedInputs[p]!.size + (layout.gapConductance[p] ? 1 : 0);
-    bytes += layout.outputs[p]!.size * GatherArena.size(2 * pop.size, 8) + inputs * GatherArena.size(pop.size, 8);
+    bytes += layout.outputs[p]!.size * WasmArena.size(2 * pop.size, 8) + inputs * WasmArena.size(pop.size, 8);
   });
   for (const g of gathers) {
     if (g.sigmoid) continue;
     const nnz = g.sources.length;
-    bytes += GatherArena.size(g.cols.length, 4) + GatherArena.size(g.colPtr.length, 4) + GatherArena.size(nnz, 4) + (typeof g.weight === 'number' ? 0 : GatherArena.size(nnz, 8));
+    bytes += WasmArena.size(g.cols.length, 4) + WasmArena.size(g.colPtr.length, 4) + WasmArena.size(nnz, 4) + (typeof g.weight === 'number' ? 0 : WasmArena.size(nnz, 8));
   }
   return bytes;
 }
@@ -442,6 +463,9 @@ function planProjection(
     receptor: proj.receptor,
     ...(channel ? { channel } : {}),
     kernelSource,
+    ...(typeof proj.weight === 'number' ? { uniformWeight: proj.weight } : {}),
+    ...(delays.uniform !== undefined ? { uniformDelay: delays.uniform } : {}),
+    ringSlots: ringSlots[post]![proj.receptor]!,
     rowPtr: share ? toShared(rowPtr) : rowPtr,
     targets: share ? toShared(targets) : targets,
     weights: weights && share ? toShared(weights) : weights,
@@ -523,6 +547,7 @@ function planPopulation(
   p: number,
   continuousArray: (n: number) => Float64Array,
   channels: ShiftChannel[],
+  specs: (NeuronKernelSpec | undefined)[],
   spinnakerShifts?: Record<string, number>,
 ): PopulationPlan {
   const { dt } = net.ir.run;
@@ -655,7 +680,7 @@ function planPopulation(
   const gap = layout.gapConductance[p];
   if (gap) arrays.c_G_gap = toShared(gap);
   for (const v of outputs) arrays[`out_${v}`] = inPlace ? arrays[`s_${v}`]! : continuousArray(2 * pop.size);
-  const kernelSource = neuronKernelSource({
+  const spec: NeuronKernelSpec = {
     model,
     method: pop.method,
     constants,
@@ -667,7 +692,9 @@ function planPopulation(
     publishOutputs: !inPlace,
     hasCurrentStimulus,
     refractorySteps,
-  });
+  };
+  specs[p] = spec;
+  const kernelSource = neuronKernelSource(spec);
   return { ...base, kind: 'neuron', kernelSource, constants, ...(channels.length ? { channels } : {}), decaysToZero: model.decaysToZero ?? [], spikeCapacity: bounds.slice(0, threads).map((_, w) => bounds[w + 1]! - bounds[w]! + 1) };
 }
 

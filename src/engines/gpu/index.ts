@@ -48,7 +48,7 @@ export const gpuEngine: Engine = {
     const net = validateNetwork(ir);
     requireEngineSupport(net, 'gpu');
     const choice = await chooseBackend(ir.run.backend ?? 'auto');
-    const plan = buildPlan(net, 1, { wasmGather: false });
+    const plan = buildPlan(net, 1, { wasmGather: false, wasmNeurons: false });
     if (choice.backend === 'webgpu') {
       const { device } = await requestWebGpuDevice();
       let sim: WebGpuSimulation | undefined;
