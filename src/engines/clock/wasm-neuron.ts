@@ -16,12 +16,12 @@
  * So the JavaScript kernel can process any remainder of a slice (fewer neurons than
  * one iteration) and the two interleave freely.
  *
- * What compiles: the snippet subset of kernels/wgsl/translate.ts without the Math
- * functions that have no exact WebAssembly instruction (exp, expm1, log, log1p, pow,
- * tanh), without `%` and `**`, and without numbers used as conditions; models that
- * take their inputs before the update (Loihi, SpiNNaker), publish outputs to graded
- * synapses or receive graded inputs or gap junctions. Anything else throws
- * `WasmUnsupported`, and the population keeps the JavaScript kernel.
+ * What compiles: the snippet subset of kernels/wgsl/translate.ts, except the Math
+ * functions without an exact WebAssembly instruction (exp, expm1, log, log1p, pow, tanh),
+ * `%`, `**` and numbers used as conditions. Models that take their inputs before the
+ * update (Loihi, SpiNNaker) and populations that publish outputs to graded synapses or
+ * receive graded inputs or gap junctions are not compiled either. In those cases the
+ * compiler throws `WasmUnsupported` and the population keeps the JavaScript kernel.
  */
 import { parseExpression, parseStatements, type Expr, type Stmt } from '../../../kernels/wgsl/translate.js';
 import { assigns, type NeuronKernelSpec } from './codegen.js';
