@@ -4,7 +4,7 @@
  * neurons per 128-bit vector (f64x2) and `UNROLL` vectors per loop iteration.
  *
  * Why: V8's JavaScript spends about 3 ns per neuron-step on a conductance-based LIF
- * (bounds checks, one neuron per instruction); this kernel takes about 1.8 ns on the
+ * (bounds checks, one neuron per instruction); this kernel takes about 1.75 ns on the
  * same machine (docs/benchmarks.md, "Where the time goes").
  *
  * Same bits as the JavaScript kernel. Each snippet operation maps to one IEEE 754
@@ -379,49 +379,49 @@ function neuronBody(spec: NeuronKernelSpec, at: ArrayOffsets): { body: number[];
   get(LO);
   set(I);
   fn.loop(() => fn.get(I).get(HI).op(OP.i32GeU), iteration);
+  get(LO);
+  set(I);
+  fn.loop(() => fn.get(I).get(HI).op(OP.i32GeU), thresholdIteration);
   get(NS);
   c.push(OP.end);
   return { body: functionBody(fn.locals(), [...fn.preheader(at[CONSTANTS]), ...c]), constants: fn.constantBytes() };
 
-  /** One loop iteration: UNROLL vectors of two neurons from i. */
-  function iteration(): void {
+  /** Names outside the snippets, for a vector at byte offset f8 of the f64 arrays. */
+  function externals(r: Region, f8: number): (name: string) => Node | undefined {
+    return (name) => {
+      if (name === 'dt') return r.constF(spec.constants.__dt as number);
+      if (name === 'I_stim') return spec.hasCurrentStimulus ? r.load('f', SIMD.load, O8, offset('istim') + f8) : r.constF(0);
+      if (name === 'G_gap' || name === 'IG_gap') return r.constF(0);
+      const k = spec.constants[name];
+      if (k === undefined || name.startsWith('__')) return undefined;
+      return k === 'array' ? r.load('f', SIMD.load, O8, offset(`c_${name}`) + f8) : r.constF(k);
+    };
+  }
+
+  function addresses(): void {
     fn.get(I).i32(3).op(OP.i32Shl).set(O8);
     fn.get(I).i32(2).op(OP.i32Shl).set(O4);
     fn.get(SLOT).get(I).op(OP.i32Add).i32(3).op(OP.i32Shl).set(IO8);
+  }
 
-    // The low 32 bits of each i64 lane of local `R`, stored as the two i32 refractory counts.
-    const storeCount = (f4: number, R: number) => {
-      get(O4);
-      get(R);
-      get(R);
-      fn.simd(SIMD.shuffle, 0, 1, 2, 3, 8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11);
-      fn.simd(SIMD.store64Lane, ...memarg(3, offset('refr') + f4), 0);
-    };
-    const thresholds: number[] = [];
+  /**
+   * Pass 1, one loop iteration (UNROLL vectors of two neurons from i): update (or the
+   * refractory update), arrivals, ring slots cleared, state written back. Two passes
+   * over the slice, as Brian2's state updater and thresholder, hold fewer values in
+   * registers than one (1.64 against 1.83 ns per neuron-step in a microbenchmark).
+   */
+  function iteration(): void {
+    addresses();
     for (let u = 0; u < UNROLL; u++) {
       const f8 = 16 * u; // byte offset of this vector in f64 arrays
       const f4 = 8 * u; // … in i32 arrays
       const S = Object.fromEntries(changed.map((s) => [s, fn.v128()]));
-      const TH = fn.v128();
-      const R = refr ? fn.v128() : -1;
-
-      // Region 1: update, arrivals, threshold, refractory count.
       const r1 = new Region(fn);
-      const external = (name: string): Node | undefined => {
-        if (name === 'dt') return r1.constF(spec.constants.__dt as number);
-        if (name === 'I_stim') return spec.hasCurrentStimulus ? r1.load('f', SIMD.load, O8, offset('istim') + f8) : r1.constF(0);
-        if (name === 'G_gap' || name === 'IG_gap') return r1.constF(0);
-        const k = spec.constants[name];
-        if (k === undefined || name.startsWith('__')) return undefined;
-        return k === 'array' ? r1.load('f', SIMD.load, O8, offset(`c_${name}`) + f8) : r1.constF(k);
-      };
-      const ev = new Evaluator(r1, external);
+      const ev = new Evaluator(r1, externals(r1, f8));
       const state = new Map(stateNames.map((s) => [s, r1.load('f', SIMD.load, O8, offset(`s_${s}`) + f8)]));
-      let busy: Node | undefined;
-      let count: Node | undefined;
       if (refr) {
-        count = r1.load('i', SIMD.load32x2s, O4, offset('refr') + f4);
-        busy = r1.op('m', SIMD.i64x2GtS, [count, r1.constI64(0)]);
+        const count = r1.load('i', SIMD.load32x2s, O4, offset('refr') + f4);
+        const busy = r1.op('m', SIMD.i64x2GtS, [count, r1.constI64(0)]);
         const active = new Map(state);
         const resting = new Map(state);
         ev.exec(update, [active, new Map()]);
@@ -434,9 +434,6 @@ function neuronBody(spec: NeuronKernelSpec, at: ArrayOffsets): { body: number[];
         const v = model.receptors[r]!.variable;
         state.set(v, r1.op('f', SIMD.f64x2Add, [state.get(v)!, r1.load('f', SIMD.load, IO8, offset(`in_${r}`) + f8)]));
       }
-      let th = ev.expr(threshold, [state]);
-      if (th.ty !== 'm') throw new WasmUnsupported('threshold is not a condition');
-      if (busy) th = r1.op('m', SIMD.andnot, [th, busy]);
       const roots: ((emit: (n: Node) => void) => void)[] = [];
       const collect: Node[] = [];
       for (const s of changed) {
@@ -445,19 +442,6 @@ function neuronBody(spec: NeuronKernelSpec, at: ArrayOffsets): { body: number[];
         roots.push((emit) => {
           emit(n);
           set(S[s]!);
-        });
-      }
-      collect.push(th);
-      roots.push((emit) => {
-        emit(th);
-        set(TH);
-      });
-      if (refr) {
-        const next = r1.op('i', SIMD.i64x2Add, [count!, busy!]); // busy lanes are −1: count − 1
-        collect.push(next);
-        roots.push((emit) => {
-          emit(next);
-          set(R);
         });
       }
       const zero = r1.constMask(false);
@@ -469,20 +453,66 @@ function neuronBody(spec: NeuronKernelSpec, at: ArrayOffsets): { body: number[];
           fn.simd(SIMD.store, ...memarg(3, offset(`in_${r}`) + f8));
         });
       }
+      // All loads of the region happen in these roots, before the stores below.
       r1.emit(roots, collect);
-
-      // Write back the values without reset (region 2 corrects the spiking lanes).
       for (const s of changed) {
         get(O8);
         get(S[s]!);
         fn.simd(SIMD.store, ...memarg(3, offset(`s_${s}`) + f8));
       }
+    }
+    fn.get(I).i32(NEURONS_PER_ITERATION).op(OP.i32Add).set(I);
+  }
+
+  /** Pass 2, one loop iteration: threshold, refractory count, and for the rare spike, reset and spike list. */
+  function thresholdIteration(): void {
+    addresses();
+
+    // The low 32 bits of each i64 lane of local `R`, stored as the two i32 refractory counts.
+    const storeCount = (f4: number, R: number) => {
+      get(O4);
+      get(R);
+      get(R);
+      fn.simd(SIMD.shuffle, 0, 1, 2, 3, 8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11);
+      fn.simd(SIMD.store64Lane, ...memarg(3, offset('refr') + f4), 0);
+    };
+    const thresholds: number[] = [];
+    for (let u = 0; u < UNROLL; u++) {
+      const f8 = 16 * u;
+      const f4 = 8 * u;
+      const TH = fn.v128();
+      const R = refr ? fn.v128() : -1;
+      const r1 = new Region(fn);
+      const ev = new Evaluator(r1, externals(r1, f8));
+      const state = new Map(stateNames.map((s) => [s, r1.load('f', SIMD.load, O8, offset(`s_${s}`) + f8)]));
+      let th = ev.expr(threshold, [state]);
+      if (th.ty !== 'm') throw new WasmUnsupported('threshold is not a condition');
+      const roots: ((emit: (n: Node) => void) => void)[] = [];
+      const collect: Node[] = [];
+      if (refr) {
+        const count = r1.load('i', SIMD.load32x2s, O4, offset('refr') + f4);
+        const busy = r1.op('m', SIMD.i64x2GtS, [count, r1.constI64(0)]);
+        th = r1.op('m', SIMD.andnot, [th, busy]);
+        const next = r1.op('i', SIMD.i64x2Add, [count, busy]); // busy lanes are −1: count − 1
+        collect.push(next);
+        roots.push((emit) => {
+          emit(next);
+          set(R);
+        });
+      }
+      const thNode = th;
+      collect.push(thNode);
+      roots.push((emit) => {
+        emit(thNode);
+        set(TH);
+      });
+      r1.emit(roots, collect);
       if (refr) storeCount(f4, R);
       thresholds.push(TH);
     }
 
-    // Region 2, once per iteration and only when a lane of it spiked: per vector with a
-    // spike, reset (from the stored values), refractory count, spike list in lane order.
+    // Once per iteration and only when a lane of it spiked: per vector with a spike,
+    // reset (from the stored values), refractory count, spike list in lane order.
     thresholds.forEach((th, u) => {
       get(th);
       if (u > 0) fn.simd(SIMD.or);
@@ -496,12 +526,7 @@ function neuronBody(spec: NeuronKernelSpec, at: ArrayOffsets): { body: number[];
       fn.simd(SIMD.anyTrue);
       c.push(OP.if, VOID);
       const r2 = new Region(fn);
-      const ev2 = new Evaluator(r2, (name) => {
-        const k = spec.constants[name];
-        if (name === 'dt') return r2.constF(spec.constants.__dt as number);
-        if (k === undefined || name.startsWith('__')) return undefined;
-        return k === 'array' ? r2.load('f', SIMD.load, O8, offset(`c_${name}`) + f8) : r2.constF(k);
-      });
+      const ev2 = new Evaluator(r2, externals(r2, f8));
       const after = new Map(kept.map((s) => [s, r2.load('f', SIMD.load, O8, offset(`s_${s}`) + f8)]));
       const thLocal = r2.local(TH, 'm');
       const resetScope = new Map(after);
