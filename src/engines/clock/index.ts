@@ -12,6 +12,7 @@ import type { Engine, EngineOptions, SimulationOutput } from '../types.js';
 import { abortRun, runWorker, type WorkerResult } from './loop.js';
 import { checkOdeNetwork, runOde } from './ode.js';
 import { buildPlan, type ClockPlan } from './plan.js';
+import { planOutput, type Recorded } from './output.js';
 
 /**
  * Neurons per worker below which another thread costs more in barriers (one per
@@ -105,55 +106,38 @@ async function runAll(plan: ClockPlan, timing: { loopStart: number }, onProgress
   }
 }
 
+/** Merges the workers' records (each owns an ascending index range) and builds the output. */
 function assemble(plan: ClockPlan, results: WorkerResult[], wall: { buildMs: number; simMs: number }): SimulationOutput {
-  const { dt, steps } = plan;
-  const out: SimulationOutput = {
-    spikes: [],
-    traces: [],
-    rates: [],
-    delayRounding: plan.delayRounding,
-    stats: { engine: 'clock', threads: plan.threads, steps, spikes: 0, synapticEvents: 0, buildMs: wall.buildMs, simMs: wall.simMs, spikeCounts: {} },
-  };
-  for (const r of results) out.stats.synapticEvents += r.events;
+  const recSteps: Uint32Array[] = [];
+  const recIdx: Uint32Array[] = [];
   plan.populations.forEach((pp, p) => {
-    const count = results.reduce((s, r) => s + r.counts[p]!, 0);
-    out.stats.spikeCounts[pp.label] = count;
-    out.stats.spikes += count;
-    if (pp.recordSpikes) {
-      // Workers own ascending index ranges, so concatenating in worker order and a
-      // stable sort by step gives (time, index) order.
-      const total = results.reduce((s, r) => s + r.spikeSteps[p]!.length, 0);
-      const stepsAll = new Uint32Array(total);
-      const idxAll = new Uint32Array(total);
-      let o = 0;
-      for (const r of results) {
-        stepsAll.set(r.spikeSteps[p]!, o);
-        idxAll.set(r.spikeIndices[p]!, o);
-        o += r.spikeSteps[p]!.length;
-      }
-      const order = results.length > 1 ? sortByStepThenIndex(stepsAll, idxAll) : null;
-      const indices = new Uint32Array(total);
-      const times = new Float64Array(total);
-      for (let k = 0; k < total; k++) {
-        const src = order ? order[k]! : k;
-        indices[k] = idxAll[src]!;
-        times[k] = (stepsAll[src]! + 1) * dt;
-      }
-      const recorded: number[] = [];
-      pp.recordSpikes.forEach((m, i) => m && recorded.push(i));
-      out.spikes.push({ population: pp.label, indices, times, recorded: Uint32Array.from(recorded) });
+    // Concatenating in worker order and a stable sort by step gives (step, index) order.
+    const total = results.reduce((s, r) => s + r.spikeSteps[p]!.length, 0);
+    const stepsAll = new Uint32Array(total);
+    const idxAll = new Uint32Array(total);
+    let o = 0;
+    for (const r of results) {
+      stepsAll.set(r.spikeSteps[p]!, o);
+      idxAll.set(r.spikeIndices[p]!, o);
+      o += r.spikeSteps[p]!.length;
     }
-    for (const tr of pp.traces) {
-      out.traces.push({ population: pp.label, variable: tr.variable, units: tr.units, indices: tr.indices, tStart: 0, samplingPeriod: tr.intervalSteps * dt, data: Float64Array.from(tr.data) });
-    }
-    if (pp.rateBin !== undefined) {
+    const order = results.length > 1 ? sortByStepThenIndex(stepsAll, idxAll) : null;
+    recSteps.push(order ? order.map((k) => stepsAll[k]!) : stepsAll);
+    recIdx.push(order ? order.map((k) => idxAll[k]!) : idxAll);
+  });
+  const recorded: Recorded = {
+    counts: plan.populations.map((_, p) => results.reduce((s, r) => s + r.counts[p]!, 0)),
+    recSteps,
+    recIdx,
+    traceData: plan.populations.map((pp) => pp.traces.map((tr) => Float64Array.from(tr.data))),
+    rateCounts: plan.populations.map((_, p) => {
       const sum = new Float64Array(results[0]!.rateCounts[p]!.length);
       for (const r of results) r.rateCounts[p]!.forEach((c, b) => (sum[b] = sum[b]! + c));
-      const binS = pp.rateBin / 1000;
-      out.rates.push({ population: pp.label, bin: pp.rateBin, rate: sum.map((c) => c / (pp.size * binS)) });
-    }
-  });
-  return out;
+      return sum;
+    }),
+    events: results.reduce((s, r) => s + r.events, 0),
+  };
+  return planOutput(plan, recorded, { engine: 'clock', threads: plan.threads, ...wall });
 }
 
 function sortByStepThenIndex(steps: Uint32Array, idx: Uint32Array): Uint32Array {

@@ -139,8 +139,6 @@ export interface ProjectionPlan {
   uniformWeight?: number;
   /** The one delay in steps of every synapse, when there is no `delays` array. */
   uniformDelay?: number;
-  /** Slots of the ring it delivers into. */
-  ringSlots: number;
   /** Export of ClockPlan.kernelWasm that delivers its spikes (its arrays then live in that memory). */
   wasmDeliver?: string;
   /** With wasmDeliver and several workers: per worker, its slice of each row (filled by the worker). */
@@ -465,7 +463,6 @@ function planProjection(
     kernelSource,
     ...(typeof proj.weight === 'number' ? { uniformWeight: proj.weight } : {}),
     ...(delays.uniform !== undefined ? { uniformDelay: delays.uniform } : {}),
-    ringSlots: ringSlots[post]![proj.receptor]!,
     rowPtr: share ? toShared(rowPtr) : rowPtr,
     targets: share ? toShared(targets) : targets,
     weights: weights && share ? toShared(weights) : weights,

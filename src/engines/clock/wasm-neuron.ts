@@ -372,19 +372,16 @@ function neuronBody(spec: NeuronKernelSpec, at: ArrayOffsets): { body: number[];
   };
 
   const fn = new Fn();
-  const c = fn.code;
-  const get = (l: number) => fn.get(l);
-  const set = (l: number) => fn.set(l);
 
-  get(LO);
-  set(I);
+  fn.get(LO);
+  fn.set(I);
   fn.loop(() => fn.get(I).get(HI).op(OP.i32GeU), iteration);
-  get(LO);
-  set(I);
+  fn.get(LO);
+  fn.set(I);
   fn.loop(() => fn.get(I).get(HI).op(OP.i32GeU), thresholdIteration);
-  get(NS);
-  c.push(OP.end);
-  return { body: functionBody(fn.locals(), [...fn.preheader(at[CONSTANTS]), ...c]), constants: fn.constantBytes() };
+  fn.get(NS);
+  fn.op(OP.end);
+  return { body: functionBody(fn.locals(), [...fn.preheader(at[CONSTANTS]), ...fn.code]), constants: fn.constantBytes() };
 
   /** Names outside the snippets, for a vector at byte offset f8 of the f64 arrays. */
   function externals(r: Region, f8: number): (name: string) => Node | undefined {
@@ -441,14 +438,14 @@ function neuronBody(spec: NeuronKernelSpec, at: ArrayOffsets): { body: number[];
         collect.push(n);
         roots.push((emit) => {
           emit(n);
-          set(S[s]!);
+          fn.set(S[s]!);
         });
       }
       const zero = r1.constMask(false);
       for (const r of spec.receptors) {
         collect.push(zero);
         roots.push((emit) => {
-          get(IO8);
+          fn.get(IO8);
           emit(zero);
           fn.simd(SIMD.store, ...memarg(3, offset(`in_${r}`) + f8));
         });
@@ -456,8 +453,8 @@ function neuronBody(spec: NeuronKernelSpec, at: ArrayOffsets): { body: number[];
       // All loads of the region happen in these roots, before the stores below.
       r1.emit(roots, collect);
       for (const s of changed) {
-        get(O8);
-        get(S[s]!);
+        fn.get(O8);
+        fn.get(S[s]!);
         fn.simd(SIMD.store, ...memarg(3, offset(`s_${s}`) + f8));
       }
     }
@@ -470,9 +467,9 @@ function neuronBody(spec: NeuronKernelSpec, at: ArrayOffsets): { body: number[];
 
     // The low 32 bits of each i64 lane of local `R`, stored as the two i32 refractory counts.
     const storeCount = (f4: number, R: number) => {
-      get(O4);
-      get(R);
-      get(R);
+      fn.get(O4);
+      fn.get(R);
+      fn.get(R);
       fn.simd(SIMD.shuffle, 0, 1, 2, 3, 8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11);
       fn.simd(SIMD.store64Lane, ...memarg(3, offset('refr') + f4), 0);
     };
@@ -497,14 +494,14 @@ function neuronBody(spec: NeuronKernelSpec, at: ArrayOffsets): { body: number[];
         collect.push(next);
         roots.push((emit) => {
           emit(next);
-          set(R);
+          fn.set(R);
         });
       }
       const thNode = th;
       collect.push(thNode);
       roots.push((emit) => {
         emit(thNode);
-        set(TH);
+        fn.set(TH);
       });
       r1.emit(roots, collect);
       if (refr) storeCount(f4, R);
@@ -514,17 +511,17 @@ function neuronBody(spec: NeuronKernelSpec, at: ArrayOffsets): { body: number[];
     // Once per iteration and only when a lane of it spiked: per vector with a spike,
     // reset (from the stored values), refractory count, spike list in lane order.
     thresholds.forEach((th, u) => {
-      get(th);
+      fn.get(th);
       if (u > 0) fn.simd(SIMD.or);
     });
     fn.simd(SIMD.anyTrue);
-    c.push(OP.if, VOID);
+    fn.op(OP.if, VOID);
     thresholds.forEach((TH, u) => {
       const f8 = 16 * u;
       const f4 = 8 * u;
-      get(TH);
+      fn.get(TH);
       fn.simd(SIMD.anyTrue);
-      c.push(OP.if, VOID);
+      fn.op(OP.if, VOID);
       const r2 = new Region(fn);
       const ev2 = new Evaluator(r2, externals(r2, f8));
       const after = new Map(kept.map((s) => [s, r2.load('f', SIMD.load, O8, offset(`s_${s}`) + f8)]));
@@ -539,7 +536,7 @@ function neuronBody(spec: NeuronKernelSpec, at: ArrayOffsets): { body: number[];
       const R = refr ? fn.v128() : -1;
       const roots2: ((emit: (n: Node) => void) => void)[] = values.map(({ n, local }) => (emit) => {
         emit(n);
-        set(local);
+        fn.set(local);
       });
       const collect2 = values.map((v) => v.n);
       if (refr) {
@@ -548,20 +545,20 @@ function neuronBody(spec: NeuronKernelSpec, at: ArrayOffsets): { body: number[];
         collect2.push(n);
         roots2.push((emit) => {
           emit(n);
-          set(R);
+          fn.set(R);
         });
       }
       // All loads of the region happen in these roots, before the stores below.
       r2.emit(roots2, collect2);
       for (const { s, local } of values) {
-        get(O8);
-        get(local);
+        fn.get(O8);
+        fn.get(local);
         fn.simd(SIMD.store, ...memarg(3, offset(`s_${s}`) + f8));
       }
       if (refr) storeCount(f4, R);
-      get(TH);
+      fn.get(TH);
       fn.simd(SIMD.i64x2Bitmask);
-      set(M);
+      fn.set(M);
       for (let lane = 0; lane < 2; lane++) {
         // if (m & bit) spk[ns++] = i + lane
         fn.get(M)
@@ -573,9 +570,9 @@ function neuronBody(spec: NeuronKernelSpec, at: ArrayOffsets): { body: number[];
             fn.get(NS).i32(1).op(OP.i32Add).set(NS);
           });
       }
-      c.push(OP.end);
+      fn.op(OP.end);
     });
-    c.push(OP.end);
+    fn.op(OP.end);
 
     fn.get(I).i32(NEURONS_PER_ITERATION).op(OP.i32Add).set(I);
   }

@@ -114,7 +114,7 @@ export function placeKernels(
         targets: pj.targets.byteOffset,
         weight: pj.weights ? { offset: pj.weights.byteOffset } : { value: pj.uniformWeight! },
         delay: pj.delays ? { offset: pj.delays.byteOffset, bytes: pj.delays.BYTES_PER_ELEMENT as 2 | 4 } : { steps: pj.uniformDelay! },
-        slots: pj.ringSlots,
+        slots: populations[pj.post]!.ringSlots[pj.receptor]!,
         postSize: populations[pj.post]!.size,
       }),
     );

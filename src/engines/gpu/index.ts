@@ -28,7 +28,7 @@ import { gatherKernel } from '../../../kernels/gather.js';
 import { neuronKernel } from '../../../kernels/neuron.js';
 import { counterHash, poissonCount, poissonP0, poissonSourceKey, poissonStimulusKey, uniform24 } from '../../../kernels/poisson.js';
 import { createGpu, probeWebGpu, requestWebGpuDevice, type BackendChoice, type ConcreteBackend } from './backend.js';
-import { assembleOutput } from './output.js';
+import { planOutput } from '../clock/output.js';
 import { WebGpuSimulation } from './webgpu.js';
 import { fixedPointPlan, weightUnits } from './webgpu-layout.js';
 
@@ -434,7 +434,7 @@ class GpuSimulation {
 
   output(wall: { buildMs: number; simMs: number }, choice: BackendChoice): SimulationOutput {
     const { counts, recSteps, recIdx, traceData, rateCounts } = this;
-    return assembleOutput(this.plan, { counts, recSteps, recIdx, traceData, rateCounts, events: this.events }, wall, choice);
+    return planOutput(this.plan, { counts, recSteps, recIdx, traceData, rateCounts, events: this.events }, { engine: 'gpu', threads: 1, ...wall, backend: choice.backend, backendReason: choice.reason });
   }
 }
 

@@ -30,7 +30,7 @@ import { applyEquilibrium, type ClockPlan } from '../clock/plan.js';
 import type { SimulationOutput } from '../types.js';
 import { packSteps, stepStride } from '../../../kernels/wgsl/index.js';
 import type { BackendChoice } from './backend.js';
-import { assembleOutput } from './output.js';
+import { planOutput } from '../clock/output.js';
 import { buildLayout, checkRecords, nextBatchSize, type LayoutOptions, type WebGpuNetwork } from './webgpu-layout.js';
 
 export interface WebGpuRunOptions {
@@ -421,7 +421,7 @@ export class WebGpuSimulation {
 
   output(wall: { buildMs: number; simMs: number }, choice: BackendChoice): SimulationOutput {
     const { counts, recSteps, recIdx, traceData, rateCounts } = this;
-    return assembleOutput(this.plan, { counts, recSteps, recIdx, traceData, rateCounts, events: this.deviceEvents + this.hostEvents }, wall, choice);
+    return planOutput(this.plan, { counts, recSteps, recIdx, traceData, rateCounts, events: this.deviceEvents + this.hostEvents }, { engine: 'gpu', threads: 1, ...wall, backend: choice.backend, backendReason: choice.reason });
   }
 
   destroy(): void {

@@ -1,14 +1,17 @@
-/** The gpu engine's SimulationOutput, from what a backend recorded (shared by the host and WebGPU loops). */
-import type { ClockPlan } from '../clock/plan.js';
-import type { SimulationOutput } from '../types.js';
-import type { BackendChoice } from './backend.js';
+/**
+ * A SimulationOutput from what a run of a ClockPlan recorded: spike trains, traces and
+ * population rates per population, and the run's statistics. Shared by the clock engine
+ * (after merging its workers) and the gpu engine's host and WebGPU loops.
+ */
+import type { RunStats, SimulationOutput } from '../types.js';
+import type { ClockPlan } from './plan.js';
 
 export interface Recorded {
   /** Per population: all spikes (recorded or not). */
   counts: number[];
   /** Per population: recorded spikes as (step, index), ordered by step then index. */
-  recSteps: number[][];
-  recIdx: number[][];
+  recSteps: ArrayLike<number>[];
+  recIdx: ArrayLike<number>[];
   /** Per population and trace: the samples, row-major as in StateTrace. */
   traceData: Float64Array[][];
   /** Per population: spikes per rate bin. */
@@ -16,7 +19,7 @@ export interface Recorded {
   events: number;
 }
 
-export function assembleOutput(plan: ClockPlan, r: Recorded, wall: { buildMs: number; simMs: number }, choice: BackendChoice): SimulationOutput {
+export function planOutput(plan: ClockPlan, r: Recorded, run: Pick<RunStats, 'engine' | 'threads' | 'buildMs' | 'simMs' | 'backend' | 'backendReason'>): SimulationOutput {
   const { dt, steps } = plan;
   const out: SimulationOutput = {
     spikes: [],
@@ -24,16 +27,15 @@ export function assembleOutput(plan: ClockPlan, r: Recorded, wall: { buildMs: nu
     rates: [],
     delayRounding: plan.delayRounding,
     stats: {
-      engine: 'gpu',
-      threads: 1,
+      engine: run.engine,
+      threads: run.threads,
       steps,
       spikes: 0,
       synapticEvents: r.events,
-      buildMs: wall.buildMs,
-      simMs: wall.simMs,
+      buildMs: run.buildMs,
+      simMs: run.simMs,
       spikeCounts: {},
-      backend: choice.backend,
-      backendReason: choice.reason,
+      ...(run.backend !== undefined ? { backend: run.backend, backendReason: run.backendReason } : {}),
     },
   };
   plan.populations.forEach((pp, p) => {
