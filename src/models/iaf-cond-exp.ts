@@ -54,12 +54,14 @@ export const iafCondExp: NeuronModel = {
     exp_euler: 'Exponential Euler: g decays exactly, v is exact for conductances frozen over the step. First order in dt.',
     euler: 'Forward Euler on v and g from start-of-step values (Brian2 method "euler"). First order in dt.',
   },
-  derivedNames: ['Pe', 'Pi', 'inv_tau_m', 'inv_cm'],
+  derivedNames: ['Pe', 'Pi', 'inv_tau_m', 'inv_cm', 'dt_tau_m', 'dt_cm'],
   derived: (p, h, method) => ({
     Pe: method === 'euler' ? 1 - h / p.tau_syn_E! : Math.exp(-h / p.tau_syn_E!),
     Pi: method === 'euler' ? 1 - h / p.tau_syn_I! : Math.exp(-h / p.tau_syn_I!),
     inv_tau_m: 1 / p.tau_m!,
     inv_cm: 1 / p.cm!,
+    dt_tau_m: h / p.tau_m!,
+    dt_cm: h / p.cm!,
   }),
   refractoryParam: 'tau_refrac',
   decaysToZero: ['g_exc', 'g_inh'],
@@ -67,7 +69,7 @@ export const iafCondExp: NeuronModel = {
     method === 'euler'
       ? {
           update:
-            'v += dt * ((v_rest - v) * inv_tau_m + (g_exc * (e_rev_E - v) + g_inh * (e_rev_I - v) + i_offset + I_stim) * inv_cm);\n' +
+            'v += (v_rest - v) * dt_tau_m + (g_exc * (e_rev_E - v) + g_inh * (e_rev_I - v) + i_offset + I_stim) * dt_cm;\n' +
             'g_exc *= Pe; g_inh *= Pi;',
           updateRefractory: 'g_exc *= Pe; g_inh *= Pi;',
           threshold: 'v >= v_thresh',

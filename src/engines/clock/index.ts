@@ -9,7 +9,7 @@ import { SimulationError } from '../../errors.js';
 import { requireEngineSupport, validateNetwork } from '../../ir/validate.js';
 import type { NetworkIR } from '../../ir/types.js';
 import type { Engine, EngineOptions, SimulationOutput } from '../types.js';
-import { abortRun, runWorker, type WorkerResult } from './loop.js';
+import { abortRun, prepareWorker, type WorkerResult } from './loop.js';
 import { checkOdeNetwork, runOde } from './ode.js';
 import { buildPlan, type ClockPlan } from './plan.js';
 import { planOutput, type Recorded } from './output.js';
@@ -61,9 +61,13 @@ export const clockEngine: Engine = {
 
 /** Runs every worker; `timing.loopStart` is set when all of them have started. */
 async function runAll(plan: ClockPlan, timing: { loopStart: number }, onProgress?: (f: number) => void): Promise<WorkerResult[]> {
-  if (plan.threads === 1) return [runWorker(plan, 0, onProgress)];
+  if (plan.threads === 1) {
+    const run = prepareWorker(plan, 0);
+    timing.loopStart = performance.now();
+    return [run(onProgress)];
+  }
   const workers = Array.from({ length: plan.threads - 1 }, (_, k) => new Worker(new URL('./worker.js', import.meta.url), { workerData: { plan, index: k + 1 } }));
-  // Each worker says `ready` once its modules have loaded, then sends its result (or failure).
+  // Each worker says `ready` once it has loaded and prepared (prepareWorker), then sends its result (or failure).
   const ready: Promise<void>[] = [];
   const done = workers.map((wk) => {
     let markReady!: () => void;
@@ -89,9 +93,10 @@ async function runAll(plan: ClockPlan, timing: { loopStart: number }, onProgress
     throw e;
   }
   let main: WorkerResult;
-  timing.loopStart = performance.now();
   try {
-    main = runWorker(plan, 0, onProgress);
+    const run = prepareWorker(plan, 0);
+    timing.loopStart = performance.now();
+    main = run(onProgress);
   } catch (e) {
     abortRun(plan);
     await Promise.allSettled(done);

@@ -11,9 +11,8 @@ import { SimulationError } from '../../errors.js';
 import { hashString, RngBank } from '../../util/rng.js';
 import { instantiate } from './codegen.js';
 import { instantiateGathers } from './wasm-gather.js';
-import { NEURONS_PER_ITERATION, type WasmNeuronStep } from './wasm-neuron.js';
-import type { WasmDeliver } from './wasm-deliver.js';
-import { instantiateKernels } from './wasm-place.js';
+import { instantiateKernels, wasmEnd } from './wasm-place.js';
+import type { TickDeliver, TickFlush, TickNeurons } from './wasm-tick.js';
 import { applyEquilibrium, assertCapacity, emissionStep, type ClockPlan, type PopulationPlan } from './plan.js';
 
 type NeuronStep = (lo: number, hi: number, slot: number, spk: Uint32Array, obase: number, ns0: number) => number;
@@ -92,7 +91,11 @@ function slice(indices: Uint32Array, lo: number, hi: number): [number, number] {
 interface PopState {
   plan: PopulationPlan;
   lo: number;
+  /** Neurons lo..mid−1 run in WebAssembly (tick.neurons), mid..hi−1 in JavaScript. */
+  mid: number;
   hi: number;
+  /** Element offset of this step's ring slot. */
+  slot: number;
   step?: NeuronStep;
   ringLen: number;
   rings: Record<string, Float64Array>;
@@ -115,14 +118,24 @@ interface PopState {
   rateCounts: Float64Array;
 }
 
-export function runWorker(plan: ClockPlan, w: number, onProgress?: (fraction: number) => void): WorkerResult {
+/**
+ * Worker w's part of the run in two phases: preparing (kernel instantiation, WebAssembly
+ * compilation, per-population and per-projection set-up, counted as build time) returns
+ * the step loop itself (the simulation time, as Brian2's `last_run_time`).
+ */
+export function prepareWorker(plan: ClockPlan, w: number): (onProgress?: (fraction: number) => void) => WorkerResult {
   const { dt, steps, threads: T, seed } = plan;
   const kernels = plan.kernelWasm ? instantiateKernels(plan.kernelWasm) : {};
-  const pops: PopState[] = plan.populations.map((pp) => initPopulation(pp, w, dt, seed, plan.steps, kernels as Record<string, WasmNeuronStep>));
+  // The WebAssembly kernels of this worker's step, three calls in all (wasm-tick.ts).
+  const tick = plan.kernelWasm
+    ? { neurons: kernels[`tickNeurons${w}`] as TickNeurons, deliver: kernels[`tickDeliver${w}`] as TickDeliver, flush: kernels[`tickFlush${w}`] as TickFlush }
+    : undefined;
+  const pops: PopState[] = plan.populations.map((pp) => initPopulation(pp, w, dt, seed, plan.steps));
   const projs = plan.projections.map((pj) => {
     // A projection delivers into its receptor's ring, or its own shift channel (Lava weight_exp, plan.ts).
     const arrays = { targets: pj.targets, ring: plan.populations[pj.post]!.arrays[`in_${pj.channel ?? pj.receptor}`], weights: pj.weights, delays: pj.delays };
-    const deliver = pj.wasmDeliver ? wasmDeliver(kernels[pj.wasmDeliver] as WasmDeliver) : instantiate<Deliver>(pj.kernelSource, arrays);
+    // A WebAssembly projection is delivered by tick.deliver.
+    const deliver = pj.wasmDeliver ? undefined : instantiate<Deliver>(pj.kernelSource, arrays);
     const nPre = plan.populations[pj.pre]!.size;
     let start: Uint32Array;
     let end: Uint32Array;
@@ -159,121 +172,120 @@ export function runWorker(plan: ClockPlan, w: number, onProgress?: (fraction: nu
   const deliverContinuous = (par: number) => {
     for (const g of graded) g.gather(inPlace ? 0 : par * g.preSize, g.lo, g.hi);
   };
-  if (graded.length > 0) {
-    // The inputs of step 0 come from the initial state, published as if by step −1 (parity 1).
-    for (const ps of inPlace ? [] : pops) {
-      for (const v of ps.plan.outputs) {
-        const out = ps.plan.arrays[`out_${v}`] as Float64Array;
-        const st = ps.plan.arrays[`s_${v}`] as Float64Array;
-        for (let i = ps.lo; i < ps.hi; i++) out[ps.plan.size + i] = st[i]!;
-      }
-    }
-    barrier();
-    deliverContinuous(1);
-  }
-  const counts = plan.spikeCounts;
-  let events = 0;
-  let nextReport = 0;
+  return loop;
 
-  for (let n = 0; n < steps; n++) {
-    const par = n & 1;
-    const tEnd = (n + 1) * dt;
-    if (plan.equilibrium) {
-      // A stimulus change moves the equilibrium (Kunert threshold) of every coupled neuron.
-      let changed = false;
-      for (const p of plan.equilibrium.pops) if (applyCurrentEvents(pops[p]!, n)) changed = true;
-      if (changed) applyEquilibrium(plan);
+  function loop(onProgress?: (fraction: number) => void): WorkerResult {
+    if (graded.length > 0) {
+      // The inputs of step 0 come from the initial state, published as if by step −1 (parity 1).
+      for (const ps of inPlace ? [] : pops) {
+        for (const v of ps.plan.outputs) {
+          const out = ps.plan.arrays[`out_${v}`] as Float64Array;
+          const st = ps.plan.arrays[`s_${v}`] as Float64Array;
+          for (let i = ps.lo; i < ps.hi; i++) out[ps.plan.size + i] = st[i]!;
+        }
+      }
+      barrier();
+      deliverContinuous(1);
     }
-    for (let p = 0; p < pops.length; p++) {
-      const ps = pops[p]!;
-      const pp = ps.plan;
-      const spk = plan.spikeLists[p]![w]![par]!;
-      let ns: number;
-      if (pp.kind === 'neuron') {
-        const slotIndex = ps.ringLen > 0 ? n % ps.ringLen : 0;
-        const slot = slotIndex * pp.size;
-        events += applyInputs(ps, n, slot, tEnd);
+    const counts = plan.spikeCounts;
+    let events = 0;
+    let nextReport = 0;
+
+    for (let n = 0; n < steps; n++) {
+      const par = n & 1;
+      const tEnd = (n + 1) * dt;
+      if (plan.equilibrium) {
+        // A stimulus change moves the equilibrium (Kunert threshold) of every coupled neuron.
+        let changed = false;
+        for (const p of plan.equilibrium.pops) if (applyCurrentEvents(pops[p]!, n)) changed = true;
+        if (changed) applyEquilibrium(plan);
+      }
+      // Inputs and traces of every population, then its kernel: each touches only its own
+      // population, so running all WebAssembly kernels in one call keeps the results.
+      for (const ps of pops) {
+        if (ps.plan.kind !== 'neuron') continue;
+        ps.slot = ps.ringLen > 0 ? (n % ps.ringLen) * ps.plan.size : 0;
+        events += applyInputs(ps, n, ps.slot, tEnd);
         for (const tr of ps.traces) {
           if (n % tr.iv !== 0) continue;
           const base = (n / tr.iv) * tr.nIdx;
           for (let k = tr.from; k < tr.to; k++) tr.data[base + k] = tr.state[tr.indices[k]!]!;
         }
-        ns = ps.step!(ps.lo, ps.hi, slot, spk, par * pp.size, 0);
-      } else if (pp.kind === 'poisson') {
-        ns = 0;
-        const next = ps.srcNext!;
-        for (let j = ps.lo; j < ps.hi; j++) {
-          let t = next[j - ps.lo]!;
-          while (t <= tEnd) {
-            if (ns < spk.length) spk[ns] = j;
-            ns++;
-            t += ps.srcBank!.exponential(j - ps.lo, ps.srcMean![j - ps.lo]!);
-            if (t >= ps.srcStop![j - ps.lo]!) t = Infinity;
-          }
-          next[j - ps.lo] = t;
-        }
-        assertCapacity(ns, spk.length, pp.label);
-      } else {
-        ns = 0;
-        const cur = ps.srcCursor!;
-        for (let j = ps.lo; j < ps.hi; j++) {
-          const st = ps.srcSteps![j - ps.lo]!;
-          let c = cur[j - ps.lo]!;
-          while (c < st.length && st[c] === n) {
-            if (ns < spk.length) spk[ns] = j;
-            ns++;
-            c++;
-          }
-          cur[j - ps.lo] = c;
-        }
-        assertCapacity(ns, spk.length, pp.label);
       }
-      counts[(p * T + w) * 2 + par] = ns;
-      ps.count += ns;
-      if (ns > 0) recordSpikes(ps, spk, ns, n, tEnd);
+      if (tick) tick.neurons(n, par);
+      for (let p = 0; p < pops.length; p++) {
+        const ps = pops[p]!;
+        const pp = ps.plan;
+        const spk = plan.spikeLists[p]![w]![par]!;
+        let ns: number;
+        if (pp.kind === 'neuron') {
+          // Neurons lo..mid−1 ran in WebAssembly (their spikes first in the list), the rest run here.
+          ns = ps.mid > ps.lo ? counts[(p * T + w) * 2 + par]! : 0;
+          if (ps.mid < ps.hi) ns = ps.step!(ps.mid, ps.hi, ps.slot, spk, par * pp.size, ns);
+        } else if (pp.kind === 'poisson') {
+          ns = 0;
+          const next = ps.srcNext!;
+          for (let j = ps.lo; j < ps.hi; j++) {
+            let t = next[j - ps.lo]!;
+            while (t <= tEnd) {
+              if (ns < spk.length) spk[ns] = j;
+              ns++;
+              t += ps.srcBank!.exponential(j - ps.lo, ps.srcMean![j - ps.lo]!);
+              if (t >= ps.srcStop![j - ps.lo]!) t = Infinity;
+            }
+            next[j - ps.lo] = t;
+          }
+          assertCapacity(ns, spk.length, pp.label);
+        } else {
+          ns = 0;
+          const cur = ps.srcCursor!;
+          for (let j = ps.lo; j < ps.hi; j++) {
+            const st = ps.srcSteps![j - ps.lo]!;
+            let c = cur[j - ps.lo]!;
+            while (c < st.length && st[c] === n) {
+              if (ns < spk.length) spk[ns] = j;
+              ns++;
+              c++;
+            }
+            cur[j - ps.lo] = c;
+          }
+          assertCapacity(ns, spk.length, pp.label);
+        }
+        counts[(p * T + w) * 2 + par] = ns;
+        ps.count += ns;
+        if (ns > 0) recordSpikes(ps, spk, ns, n, tEnd);
+      }
+      barrier();
+      // Projections into different rings: the WebAssembly ones (into compiled populations) and the rest in any order.
+      if (tick) events += tick.deliver(n, par);
+      for (let k = 0; k < projs.length; k++) {
+        const pj = projs[k]!;
+        if (!pj.deliver) continue;
+        const lists = plan.spikeLists[pj.pre]!;
+        for (let u = 0; u < T; u++) {
+          const c = counts[(pj.pre * T + u) * 2 + par]!;
+          if (c > 0) events += pj.deliver(lists[u]![par]!, c, pj.start, pj.end, n);
+        }
+      }
+      if (graded.length > 0) deliverContinuous(par);
+      if ((n & FLUSH_MASK) === FLUSH_MASK) {
+      if (tick) tick.flush();
+      for (const ps of pops) flushTiny(ps);
     }
-    barrier();
-    for (let k = 0; k < projs.length; k++) {
-      const pj = projs[k]!;
-      const lists = plan.spikeLists[pj.pre]!;
-      for (let u = 0; u < T; u++) {
-        const c = counts[(pj.pre * T + u) * 2 + par]!;
-        if (c > 0) events += pj.deliver(lists[u]![par]!, c, pj.start, pj.end, n);
+      if (onProgress && n >= nextReport) {
+        onProgress(n / steps);
+        nextReport = n + Math.max(1, Math.floor(steps / 200));
       }
     }
-    if (graded.length > 0) deliverContinuous(par);
-    if ((n & FLUSH_MASK) === FLUSH_MASK) for (const ps of pops) flushTiny(ps);
-    if (onProgress && n >= nextReport) {
-      onProgress(n / steps);
-      nextReport = n + Math.max(1, Math.floor(steps / 200));
-    }
+    onProgress?.(1);
+    return {
+      spikeSteps: pops.map((ps) => ps.recSteps.toArray()),
+      spikeIndices: pops.map((ps) => ps.recIdx.toArray()),
+      counts: pops.map((ps) => ps.count),
+      rateCounts: pops.map((ps) => ps.rateCounts),
+      events,
+    };
   }
-  onProgress?.(1);
-  return {
-    spikeSteps: pops.map((ps) => ps.recSteps.toArray()),
-    spikeIndices: pops.map((ps) => ps.recIdx.toArray()),
-    counts: pops.map((ps) => ps.count),
-    rateCounts: pops.map((ps) => ps.rateCounts),
-    events,
-  };
-}
-
-/** A WebAssembly delivery behind the JavaScript signature: its arrays live in the kernel memory and go by byte offset. */
-function wasmDeliver(f: WasmDeliver): Deliver {
-  return (spikes, count, start, end, step) => f(spikes.byteOffset, count, start.byteOffset, end.byteOffset, step);
-}
-
-/**
- * The WebAssembly kernel over the largest part of the slice that fills whole loop
- * iterations, then the JavaScript kernel (same bits) over the rest; the spike lists
- * live in the kernel memory, so the WebAssembly side gets their byte offsets.
- */
-function withWasm(wasm: WasmNeuronStep, js: NeuronStep): NeuronStep {
-  return (lo, hi, slot, spk, obase) => {
-    const mid = hi - ((hi - lo) % NEURONS_PER_ITERATION);
-    const ns = mid > lo ? wasm(lo, mid, slot, spk.byteOffset) : 0;
-    return mid < hi ? js(mid, hi, slot, spk, obase, ns) : ns;
-  };
 }
 
 /**
@@ -285,9 +297,10 @@ function withWasm(wasm: WasmNeuronStep, js: NeuronStep): NeuronStep {
 const FLUSH_MASK = 63;
 const TINY = 1e-200;
 
+/** Flushes the neurons the JavaScript kernel runs (mid..hi−1); tick.flush does lo..mid−1. */
 function flushTiny(ps: PopState): void {
   for (const a of ps.decaying) {
-    for (let i = ps.lo; i < ps.hi; i++) {
+    for (let i = ps.mid; i < ps.hi; i++) {
       const x = a[i]!;
       if (x < TINY && x > -TINY) a[i] = 0;
     }
@@ -357,7 +370,7 @@ function applyInputs(ps: PopState, n: number, slot: number, tEnd: number): numbe
   return events;
 }
 
-function initPopulation(pp: PopulationPlan, w: number, dt: number, seed: number, steps: number, wasmSteps: Record<string, WasmNeuronStep>): PopState {
+function initPopulation(pp: PopulationPlan, w: number, dt: number, seed: number, steps: number): PopState {
   const lo = pp.bounds[w]!;
   const hi = pp.bounds[w + 1]!;
   const rings: Record<string, Float64Array> = {};
@@ -366,7 +379,9 @@ function initPopulation(pp: PopulationPlan, w: number, dt: number, seed: number,
   const ps: PopState = {
     plan: pp,
     lo,
+    mid: lo,
     hi,
+    slot: 0,
     ringLen,
     rings,
     nextEvent: 0,
@@ -381,7 +396,8 @@ function initPopulation(pp: PopulationPlan, w: number, dt: number, seed: number,
   };
   if (pp.kind === 'neuron') {
     const js = instantiate<NeuronStep>(pp.kernelSource!, pp.arrays);
-    ps.step = pp.wasmKernel ? withWasm(wasmSteps[pp.wasmKernel]!, js) : js;
+    ps.step = js;
+    if (pp.wasmKernel) ps.mid = wasmEnd(lo, hi);
     for (const st of pp.poissonStims) {
       const [from, to] = slice(st.indices, lo, hi);
       const bank = new RngBank(to - from);

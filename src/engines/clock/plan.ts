@@ -293,7 +293,8 @@ export function buildPlan(net: ResolvedNetwork, threads: number, options: PlanOp
       return [sharedArray(Uint32Array, cap), sharedArray(Uint32Array, cap)];
     }),
   );
-  const kernelWasm = options.wasmNeurons !== false ? placeKernels(populations, specs, projections, spikeLists, threads) : undefined;
+  const spikeCounts = sharedArray(Int32Array, populations.length * threads * 2);
+  const kernelWasm = options.wasmNeurons !== false ? placeKernels(populations, specs, projections, spikeLists, spikeCounts, threads) : undefined;
   return {
     dt,
     steps,
@@ -309,7 +310,7 @@ export function buildPlan(net: ResolvedNetwork, threads: number, options: PlanOp
     equilibriumTarget,
     delayRounding: spiking.map((proj, k) => ({ projection: proj.label, ...delayInfo[k]!.report })),
     spikeLists,
-    spikeCounts: sharedArray(Int32Array, populations.length * threads * 2),
+    spikeCounts: kernelWasm?.spikeCounts ?? spikeCounts,
     control: sharedArray(Int32Array, 4),
   };
 }

@@ -62,6 +62,8 @@ interface Node {
   local?: number;
   /** Constant splat value (f) for folding. */
   value?: number;
+  /** Known never to be −0 (constants other than −0, sums with such a term): x + (+0) = x exactly. */
+  notNegZero?: boolean;
   /** load: opcode, address local, offset. */
   load?: { op: number; addr: number; offset: number };
   /** op: SIMD opcode and immediates. */
@@ -142,7 +144,7 @@ class Region {
   constF(x: number): Node {
     const bytes = splatBytes(x);
     const n = this.local(this.fn.constLocal(bytes), 'f');
-    return n.value === undefined ? Object.assign(n, { value: x }) : n;
+    return n.value === undefined ? Object.assign(n, { value: x, notNegZero: !Object.is(x, -0) }) : n;
   }
   constMask(on: boolean): Node {
     return this.local(this.fn.constLocal(on ? ONES : ZEROS), 'm');
@@ -228,7 +230,16 @@ class Evaluator {
       const v = op === '+' ? x + y : op === '-' ? x - y : op === '*' ? x * y : op === '/' ? x / y : op === 'min' ? Math.min(x, y) : Math.max(x, y);
       return this.r.constF(v);
     }
-    return this.r.op('f', code, [a, b]);
+    // Identities that hold bit for bit for every double, −0 included (IEEE 754 §6.3):
+    // x − (+0) = x, x + (−0) = x, x·1 = x, x/1 = x, and x + (+0) = x when x cannot be −0.
+    const is = (n: Node, k: number) => n.value !== undefined && Object.is(n.value, k);
+    if ((op === '-' && is(b, 0)) || (op === '+' && is(b, -0)) || ((op === '*' || op === '/') && is(b, 1))) return a;
+    if ((op === '+' && is(a, -0)) || (op === '*' && is(a, 1))) return b;
+    if (op === '+' && ((is(b, 0) && a.notNegZero) || (is(a, 0) && b.notNegZero))) return is(b, 0) ? a : b;
+    const n = this.r.op('f', code, [a, b]);
+    // A sum is −0 only when both terms are −0 (round to nearest): one term that cannot be −0 suffices.
+    if (op === '+' && (a.notNegZero || b.notNegZero)) n.notNegZero = true;
+    return n;
   }
 
   private compare(op: string, a: Node, b: Node): Node {

@@ -1,12 +1,13 @@
-/** Worker-thread entry of the clock engine: runs its slice of the step loop. */
+/** Worker-thread entry of the clock engine: prepares its slice of the step loop, says `ready`, runs it. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { abortRun, runWorker } from './loop.js';
+import { abortRun, prepareWorker } from './loop.js';
 import type { ClockPlan } from './plan.js';
 
 const { plan, index } = workerData as { plan: ClockPlan; index: number };
-parentPort!.postMessage({ ready: true });
 try {
-  const result = runWorker(plan, index);
+  const run = prepareWorker(plan, index);
+  parentPort!.postMessage({ ready: true });
+  const result = run();
   parentPort!.postMessage({ ok: true, result });
 } catch (e) {
   abortRun(plan);
