@@ -539,6 +539,61 @@ describe('the WebAssembly kernel against the JavaScript kernel, step by step', (
   });
 });
 
+// ============================================ signed zeros and simplifications
+
+describe('exact simplifications: x + 0 only where x cannot be −0', () => {
+  // a·b is −0 when a = 0 and b < 0; −0 + 0 = +0, so `a·b + 0` must keep its addition,
+  // while a second `+ 0`, `− 0`, `· 1` and `+ (−0)` are identities for every double.
+  const zeros: NeuronModel = {
+    kind: 'neuron',
+    name: 'signed_zeros',
+    summary: 'test model',
+    description: '',
+    references: [],
+    params: {
+      z: { dim: 'dimensionless', default: 0, doc: '+0' },
+      one: { dim: 'dimensionless', default: 1, doc: '1' },
+    },
+    state: Object.fromEntries(['a', 'b', 'x1', 'x2', 'x3', 'x4', 'x5'].map((k) => [k, { dim: 'dimensionless' as const, initial: 0, doc: k }])),
+    receptors: {},
+    methods: ['euler'],
+    methodDocs: { euler: '' },
+    derivedNames: [],
+    derived: () => ({}),
+    code: () => ({
+      update: 'x1 = a * b + 0; x2 = a * b + 0 + 0; x3 = a * b - 0; x4 = a * b + z + I_stim; x5 = a * b * one + (-0);',
+      threshold: 'x1 > 1e300',
+      reset: '',
+    }),
+    engines: ['clock'],
+    voltage: 'x1',
+  };
+
+  test('the kernels agree bit for bit on −0 and +0, and the identities are compiled away', () => {
+    const spec = specOf(zeros, 'euler', { hasCurrentStimulus: false, refractorySteps: 0 });
+    const n = NEURONS_PER_ITERATION;
+    // Even lanes: a = 0, b = −1 (a·b = −0); odd lanes: a = 0, b = 1 (+0), or ordinary values.
+    const k = kernelPair(spec, n, 1, (key, i) => (key === 's_a' ? (i % 4 === 3 ? 1.5 : 0) : key === 's_b' ? (i % 2 === 0 ? -1 : 2) : 7));
+    k.step(0);
+    for (const key of Object.keys(k.js)) expect(firstBitDifference(k.wa[key]!, k.js[key]!), key).toBe(-1);
+    const lane0 = (key: string) => k.wa[key]![0];
+    expect(Object.is(lane0('s_x1'), 0)).toBe(true);
+    expect(Object.is(lane0('s_x2'), 0)).toBe(true);
+    expect(Object.is(lane0('s_x3'), -0)).toBe(true);
+    expect(Object.is(lane0('s_x4'), 0)).toBe(true);
+    expect(Object.is(lane0('s_x5'), -0)).toBe(true);
+    expect(k.wa.s_x1![3]).toBe(3);
+    // One f64x2.add per vector (x1, shared by x2 and x4); no sub, and one mul (a·b).
+    const bytes = neuronModuleBytes([{ name: 'step', spec, offsets: Object.fromEntries(arrayKeys(spec).map((key, j) => [key, 4096 * (j + 1)])) }], 1, false);
+    const count = (op: number) => {
+      let c = 0;
+      for (let j = 0; j + 2 < bytes.length; j++) if (bytes[j] === 0xfd && bytes[j + 1] === op && bytes[j + 2] === 0x01) c++;
+      return c;
+    };
+    expect([count(0xf0), count(0xf1), count(0xf2)]).toEqual([NEURONS_PER_ITERATION / 2, 0, NEURONS_PER_ITERATION / 2]);
+  });
+});
+
 // ================================================= analytic DC-driven LIF
 
 describe('DC-driven IF_curr_exp with a refractory period (lanes of one vector out of phase)', () => {
