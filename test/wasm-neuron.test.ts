@@ -26,7 +26,7 @@ import { iafCondExp, iafPscExp, izhikevich, loihiLif, type NeuronModel } from '.
 import type { SimulationOutput } from '../src/engines/types.js';
 import { expectError } from './helpers.js';
 
-type JsStep = (lo: number, hi: number, slot: number, spk: Uint32Array, obase: number, ns0: number) => number;
+type JsStep = (lo: number, hi: number, slot: number, spk: Uint32Array, obase: number, ns0: number, n: number) => number;
 
 /** First position where two arrays differ bit for bit (Object.is: −0 ≠ 0, NaN = NaN), or −1. */
 function firstBitDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -442,9 +442,10 @@ function kernelPair(spec: NeuronKernelSpec, n: number, slots: number, init: (key
   return {
     js,
     wa,
-    step(slot: number) {
-      const nw = wasmStep(0, n, slot * n, spkW.byteOffset);
-      const nj = jsStep(0, n, slot * n, spkJ, 0, 0);
+    /** Step `step` (refr holds the step each neuron is free again). */
+    step(slot: number, step: number) {
+      const nw = wasmStep(0, n, slot * n, spkW.byteOffset, step);
+      const nj = jsStep(0, n, slot * n, spkJ, 0, 0, step);
       return { wasm: Array.from(spkW.subarray(0, nw)), js: Array.from(spkJ.subarray(0, nj)) };
     },
   };
@@ -484,7 +485,7 @@ describe('the WebAssembly kernel against the JavaScript kernel, step by step', (
             rnd() < 0.3 ? (m.model === iafCondExp ? 0.05 : m.model === izhikevich ? 10 : 1) * (key === 'in_inhibitory' && m.model !== iafCondExp ? -rnd() : rnd()) : 0;
           const init = (key: string): number => {
             if (key === 's_v') return m.v[0] + (m.v[1] - m.v[0]) * rnd();
-            if (key === 'refr') return Math.floor(rnd() * 4); // 0: active, 1..3: refractory
+            if (key === 'refr') return Math.floor(rnd() * 4); // free again at step 0 (active) .. 3
             if (key === 'refsteps') return Math.floor(rnd() * 6); // 0 included: no refractory period
             if (key === 'c_v_thresh') return -55 + 10 * rnd();
             if (key === 'c_d') return 8 * rnd();
@@ -501,10 +502,10 @@ describe('the WebAssembly kernel against the JavaScript kernel, step by step', (
               for (let i = 0; i < n; i++) k.js[`in_${r}`]![slot * n + i] = k.wa[`in_${r}`]![slot * n + i] = arrival(`in_${r}`);
             }
             const before = k.js.refr ? Array.from(k.js.refr) : undefined;
-            const out = k.step(slot);
+            const out = k.step(slot, step);
             expect(out.wasm).toEqual(out.js);
             spikes += out.js.length;
-            if (before) mixed += out.js.filter((i) => before[i ^ 1]! > 0).length;
+            if (before) mixed += out.js.filter((i) => before[i ^ 1]! > step).length;
             for (const key of Object.keys(k.js)) {
               const d = firstBitDifference(k.wa[key]!, k.js[key]!);
               expect(d, `${m.model.name} ${key}[${d}] after step ${step}: wasm ${k.wa[key]![d]}, js ${k.js[key]![d]}`).toBe(-1);
@@ -523,19 +524,20 @@ describe('the WebAssembly kernel against the JavaScript kernel, step by step', (
     const n = NEURONS_PER_ITERATION;
     // Even lanes start above threshold (spike now), odd lanes are refractory and above threshold too (must not spike).
     const k = kernelPair(spec, n, 1, (key, i) => (key === 's_v' ? -40 : key === 'refr' ? i % 2 : key === 'refsteps' ? 2 + i : key === 'istim' ? 5 : 0));
-    const first = k.step(0);
+    const first = k.step(0, 0);
     expect(first.wasm).toEqual([0, 2, 4, 6]);
     expect(first.js).toEqual(first.wasm);
-    expect(Array.from(k.wa.refr!)).toEqual([2, 0, 4, 0, 6, 0, 8, 0]);
+    // Spiking lanes are free again at step 0 + 1 + refsteps; the odd lanes still at step 1.
+    expect(Array.from(k.wa.refr!)).toEqual([3, 1, 5, 1, 7, 1, 9, 1]);
     // Even lanes reset to v_reset; odd lanes were refractory, so v was held at −40 although above threshold.
     expect(Array.from(k.wa.s_v!)).toEqual([-65, -40, -65, -40, -65, -40, -65, -40]);
     expect(Array.from(k.js.s_v!)).toEqual(Array.from(k.wa.s_v!));
     // Next step: the odd lanes spike, the even lanes stay refractory.
-    const second = k.step(0);
+    const second = k.step(0, 1);
     expect(second.wasm).toEqual([1, 3, 5, 7]);
     expect(second.js).toEqual(second.wasm);
     expect(Array.from(k.wa.refr!)).toEqual(Array.from(k.js.refr!));
-    expect(Array.from(k.wa.refr!)).toEqual([1, 3, 3, 5, 5, 7, 7, 9]);
+    expect(Array.from(k.wa.refr!)).toEqual([3, 5, 5, 7, 7, 9, 9, 11]);
   });
 });
 
@@ -547,6 +549,8 @@ describe('exact simplifications: x + 0 only where x cannot be −0', () => {
   const zeros: NeuronModel = {
     kind: 'neuron',
     name: 'signed_zeros',
+    aliases: [],
+    constraints: [],
     summary: 'test model',
     description: '',
     references: [],
@@ -574,7 +578,7 @@ describe('exact simplifications: x + 0 only where x cannot be −0', () => {
     const n = NEURONS_PER_ITERATION;
     // Even lanes: a = 0, b = −1 (a·b = −0); odd lanes: a = 0, b = 1 (+0), or ordinary values.
     const k = kernelPair(spec, n, 1, (key, i) => (key === 's_a' ? (i % 4 === 3 ? 1.5 : 0) : key === 's_b' ? (i % 2 === 0 ? -1 : 2) : 7));
-    k.step(0);
+    k.step(0, 0);
     for (const key of Object.keys(k.js)) expect(firstBitDifference(k.wa[key]!, k.js[key]!), key).toBe(-1);
     const lane0 = (key: string) => k.wa[key]![0];
     expect(Object.is(lane0('s_x1'), 0)).toBe(true);

@@ -4,12 +4,14 @@
  * parameters and derived constants become numeric literals; per-neuron ones are
  * read from arrays. Each kernel is a pure step function over flat typed arrays.
  *
- * Neuron kernel contract (one step, neurons lo..hi−1, spikes written to `spk`):
+ * Neuron kernel contract (step n, neurons lo..hi−1, spikes written to `spk`):
  *   1. refractory neurons run `updateRefractory`, the others `update`, over [t, t+dt];
+ *      `refr[i]` is the first step at which neuron i is free again (refractory while
+ *      refr[i] > n), so nothing is counted down while nothing spikes;
  *   2. the inputs arriving at t+dt (ring-buffer slot of this step) are added to the
  *      receptor variables and the slot is cleared;
- *   3. a neuron that is not refractory and meets `threshold` runs `reset`, starts its
- *      refractory count and is appended to `spk`.
+ *   3. a neuron that is not refractory and meets `threshold` runs `reset`, is refractory
+ *      for the next R steps (refr[i] = n + 1 + R) and is appended to `spk`.
  * A model with `inputTiming: 'before-update'` (loihi_lif) takes step 2 first and sets
  * each receptor variable to the step's arrivals (instead of adding them), so the update
  * consumes the input of its own step, as Lava's LIF does with a_in.
@@ -52,7 +54,7 @@ export function literal(x: number): string {
 }
 
 /**
- * Source of a factory `(A) => step(lo, hi, slot, spk, obase, ns0) => spikeCount`, where A
+ * Source of a factory `(A) => step(lo, hi, slot, spk, obase, ns0, n) => spikeCount` (n: the step, `__n` inside), where A
  * holds the arrays: `s_<var>` state, `c_<name>` per-neuron constants, `in_<receptor>`
  * ring buffers (slot·size offset passed in as `slot`), `istim`, `refr`, `refsteps`,
  * and for continuous coupling `gin_<receptor>` / `gin_gap` / `c_G_gap` inputs and
@@ -82,7 +84,7 @@ export function neuronKernelSource(spec: NeuronKernelSpec): string {
   if (refr) lines.push('const refr = A.refr;');
   if (spec.refractorySteps === 'array') lines.push('const refsteps = A.refsteps;');
   lines.push('const dt = ' + literal(spec.constants.__dt as number) + ';');
-  lines.push('return function step(lo, hi, slot, spk, obase, ns0) {');
+  lines.push('return function step(lo, hi, slot, spk, obase, ns0, __n) {');
   lines.push('  let ns = ns0;');
   lines.push('  for (let i = lo; i < hi; i++) {');
   for (const [name, c] of Object.entries(spec.constants)) {
@@ -98,9 +100,8 @@ export function neuronKernelSource(spec: NeuronKernelSpec): string {
   lines.push(`    const I_stim = ${stim}${gapCurrent};`);
   if (before) lines.push(...inputsBeforeUpdate(model, spec.receptors, channels));
   if (refr) {
-    lines.push('    const refractory = refr[i] > 0;');
+    lines.push('    const refractory = refr[i] > __n;');
     lines.push('    if (refractory) {');
-    lines.push('      refr[i] = refr[i] - 1;');
     lines.push(indent(code.updateRefractory ?? '', 6));
     lines.push('    } else {');
     lines.push(indent(code.update, 6));
@@ -112,7 +113,7 @@ export function neuronKernelSource(spec: NeuronKernelSpec): string {
   if (!before) for (const r of spec.receptors) lines.push(`    ${model.receptors[r]!.variable} += in_${r}[slot + i]; in_${r}[slot + i] = 0;`);
   lines.push(`    if (${refr ? '!refractory && ' : ''}(${code.threshold})) {`);
   lines.push(indent(code.reset, 6));
-  if (refr) lines.push(spec.refractorySteps === 'array' ? '      refr[i] = refsteps[i];' : `      refr[i] = ${spec.refractorySteps};`);
+  if (refr) lines.push(spec.refractorySteps === 'array' ? '      refr[i] = __n + 1 + refsteps[i];' : `      refr[i] = __n + ${(spec.refractorySteps as number) + 1};`);
   lines.push('      spk[ns++] = i;');
   lines.push('    }');
   // Write back only what the step can change (a variable only read, such as an

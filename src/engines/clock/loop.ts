@@ -15,7 +15,7 @@ import { instantiateKernels, wasmEnd } from './wasm-place.js';
 import type { TickDeliver, TickFlush, TickNeurons } from './wasm-tick.js';
 import { applyEquilibrium, assertCapacity, emissionStep, type ClockPlan, type PopulationPlan } from './plan.js';
 
-type NeuronStep = (lo: number, hi: number, slot: number, spk: Uint32Array, obase: number, ns0: number) => number;
+type NeuronStep = (lo: number, hi: number, slot: number, spk: Uint32Array, obase: number, ns0: number, n: number) => number;
 type Gather = (obase: number, lo: number, hi: number) => void;
 type Deliver = (spikes: Uint32Array, count: number, start: Uint32Array, end: Uint32Array, step: number) => number;
 
@@ -221,7 +221,7 @@ export function prepareWorker(plan: ClockPlan, w: number): (onProgress?: (fracti
         if (pp.kind === 'neuron') {
           // Neurons lo..mid−1 ran in WebAssembly (their spikes first in the list), the rest run here.
           ns = ps.mid > ps.lo ? counts[(p * T + w) * 2 + par]! : 0;
-          if (ps.mid < ps.hi) ns = ps.step!(ps.mid, ps.hi, ps.slot, spk, par * pp.size, ns);
+          if (ps.mid < ps.hi) ns = ps.step!(ps.mid, ps.hi, ps.slot, spk, par * pp.size, ns, n);
         } else if (pp.kind === 'poisson') {
           ns = 0;
           const next = ps.srcNext!;

@@ -39,18 +39,20 @@ export const NEURONS_PER_ITERATION = 2 * UNROLL;
 /** Byte offsets in the kernel memory of a population's arrays (keys as in PopulationPlan.arrays). */
 export type ArrayOffsets = Record<string, number>;
 
-// Parameters and fixed locals of `step(lo, hi, slot, spk) → spikes`.
+// Parameters and fixed locals of `step(lo, hi, slot, spk, n) → spikes`.
 const LO = 0;
 const HI = 1;
 const SLOT = 2;
 const SPK = 3;
-const I = 4;
-const NS = 5;
-const O8 = 6;
-const O4 = 7;
-const IO8 = 8;
-const M = 9;
-const FIRST_V128 = 10;
+const STEP = 4;
+const I = 5;
+const NS = 6;
+const O8 = 7;
+const O4 = 8;
+const IO8 = 9;
+const M = 10;
+const FIRST_V128 = 11;
+const I64_EXTEND_I32_S = 0xac;
 
 type Ty = 'f' | 'm' | 'i'; // f64x2 number, lane mask, i64x2 integer
 
@@ -109,7 +111,7 @@ class Fn extends Emitter {
   }
   locals(): [number, number][] {
     return [
-      [FIRST_V128 - 4, I32],
+      [FIRST_V128 - 5, I32],
       [this.nV128, V128],
     ];
   }
@@ -349,7 +351,7 @@ class Evaluator {
 }
 
 /**
- * The body of `step(lo, hi, slot, spk) → spikes` for neurons lo..hi−1 (hi − lo a
+ * The body of `step(lo, hi, slot, spk, n) → spikes` for neurons lo..hi−1 (hi − lo a
  * multiple of NEURONS_PER_ITERATION): the contract of codegen.ts's neuron kernel,
  * with `slot` the ring slot's element offset and `spk` the byte offset of the spike list.
  */
@@ -383,6 +385,9 @@ function neuronBody(spec: NeuronKernelSpec, at: ArrayOffsets): { body: number[];
   };
 
   const fn = new Fn();
+  // The step n in both lanes: a neuron is refractory while refr (the step it is free again) > n.
+  const NOW = fn.v128();
+  fn.get(STEP).op(I64_EXTEND_I32_S).simd(SIMD.i64x2Splat).set(NOW);
 
   fn.get(LO);
   fn.set(I);
@@ -428,8 +433,8 @@ function neuronBody(spec: NeuronKernelSpec, at: ArrayOffsets): { body: number[];
       const ev = new Evaluator(r1, externals(r1, f8));
       const state = new Map(stateNames.map((s) => [s, r1.load('f', SIMD.load, O8, offset(`s_${s}`) + f8)]));
       if (refr) {
-        const count = r1.load('i', SIMD.load32x2s, O4, offset('refr') + f4);
-        const busy = r1.op('m', SIMD.i64x2GtS, [count, r1.constI64(0)]);
+        const freeAt = r1.load('i', SIMD.load32x2s, O4, offset('refr') + f4);
+        const busy = r1.op('m', SIMD.i64x2GtS, [freeAt, r1.local(NOW, 'i')]);
         const active = new Map(state);
         const resting = new Map(state);
         ev.exec(update, [active, new Map()]);
@@ -472,11 +477,11 @@ function neuronBody(spec: NeuronKernelSpec, at: ArrayOffsets): { body: number[];
     fn.get(I).i32(NEURONS_PER_ITERATION).op(OP.i32Add).set(I);
   }
 
-  /** Pass 2, one loop iteration: threshold, refractory count, and for the rare spike, reset and spike list. */
+  /** Pass 2, one loop iteration: threshold (not while refractory), and for the rare spike, reset, the step it is free again, and spike list. */
   function thresholdIteration(): void {
     addresses();
 
-    // The low 32 bits of each i64 lane of local `R`, stored as the two i32 refractory counts.
+    // The low 32 bits of each i64 lane of local `R`, stored as the two i32 refractory ends.
     const storeCount = (f4: number, R: number) => {
       fn.get(O4);
       fn.get(R);
@@ -489,7 +494,6 @@ function neuronBody(spec: NeuronKernelSpec, at: ArrayOffsets): { body: number[];
       const f8 = 16 * u;
       const f4 = 8 * u;
       const TH = fn.v128();
-      const R = refr ? fn.v128() : -1;
       const r1 = new Region(fn);
       const ev = new Evaluator(r1, externals(r1, f8));
       const state = new Map(stateNames.map((s) => [s, r1.load('f', SIMD.load, O8, offset(`s_${s}`) + f8)]));
@@ -498,15 +502,8 @@ function neuronBody(spec: NeuronKernelSpec, at: ArrayOffsets): { body: number[];
       const roots: ((emit: (n: Node) => void) => void)[] = [];
       const collect: Node[] = [];
       if (refr) {
-        const count = r1.load('i', SIMD.load32x2s, O4, offset('refr') + f4);
-        const busy = r1.op('m', SIMD.i64x2GtS, [count, r1.constI64(0)]);
-        th = r1.op('m', SIMD.andnot, [th, busy]);
-        const next = r1.op('i', SIMD.i64x2Add, [count, busy]); // busy lanes are −1: count − 1
-        collect.push(next);
-        roots.push((emit) => {
-          emit(next);
-          fn.set(R);
-        });
+        const freeAt = r1.load('i', SIMD.load32x2s, O4, offset('refr') + f4);
+        th = r1.op('m', SIMD.andnot, [th, r1.op('m', SIMD.i64x2GtS, [freeAt, r1.local(NOW, 'i')])]);
       }
       const thNode = th;
       collect.push(thNode);
@@ -515,12 +512,11 @@ function neuronBody(spec: NeuronKernelSpec, at: ArrayOffsets): { body: number[];
         fn.set(TH);
       });
       r1.emit(roots, collect);
-      if (refr) storeCount(f4, R);
       thresholds.push(TH);
     }
 
     // Once per iteration and only when a lane of it spiked: per vector with a spike,
-    // reset (from the stored values), refractory count, spike list in lane order.
+    // reset (from the stored values), refractory end, spike list in lane order.
     thresholds.forEach((th, u) => {
       fn.get(th);
       if (u > 0) fn.simd(SIMD.or);
@@ -551,8 +547,13 @@ function neuronBody(spec: NeuronKernelSpec, at: ArrayOffsets): { body: number[];
       });
       const collect2 = values.map((v) => v.n);
       if (refr) {
-        const steps = spec.refractorySteps === 'array' ? r2.load('i', SIMD.load32x2s, O4, offset('refsteps') + f4) : r2.constI64(spec.refractorySteps as number);
-        const n = r2.op('i', SIMD.bitselect, [steps, r2.load('i', SIMD.load32x2s, O4, offset('refr') + f4), thLocal]);
+        // Free again at n + 1 + R (the same i32 sum as JavaScript's; no lane overflows 32 bits).
+        const now = r2.local(NOW, 'i');
+        const freeAt =
+          spec.refractorySteps === 'array'
+            ? r2.op('i', SIMD.i64x2Add, [r2.op('i', SIMD.i64x2Add, [now, r2.constI64(1)]), r2.load('i', SIMD.load32x2s, O4, offset('refsteps') + f4)])
+            : r2.op('i', SIMD.i64x2Add, [now, r2.constI64((spec.refractorySteps as number) + 1)]);
+        const n = r2.op('i', SIMD.bitselect, [freeAt, r2.load('i', SIMD.load32x2s, O4, offset('refr') + f4), thLocal]);
         collect2.push(n);
         roots2.push((emit) => {
           emit(n);
@@ -601,12 +602,12 @@ export function checkNeuronKernel(spec: NeuronKernelSpec, arrayKeys: string[]): 
 }
 
 /**
- * The exported `step(lo, hi, slot, spk) → spikes` of one population, compiled against its
+ * The exported `step(lo, hi, slot, spk, n) → spikes` of one population, compiled against its
  * arrays' offsets, and the bytes to write at `offsets[CONSTANTS]` when that is given.
  */
 export function neuronFunction(name: string, spec: NeuronKernelSpec, offsets: ArrayOffsets): WasmFunction & { constants: Uint8Array } {
   const { body, constants } = neuronBody(spec, offsets);
-  return { name, params: [I32, I32, I32, I32], results: [I32], body, constants };
+  return { name, params: [I32, I32, I32, I32, I32], results: [I32], body, constants };
 }
 
 /** One module with an exported `step` per population (tests and tools; the engine builds its module in wasm-place.ts). */
@@ -614,6 +615,6 @@ export function neuronModuleBytes(kernels: { name: string; spec: NeuronKernelSpe
   return moduleBytes(pages, shared, kernels.map((k) => neuronFunction(k.name, k.spec, k.offsets)));
 }
 
-export type WasmNeuronStep = (lo: number, hi: number, slot: number, spk: number) => number;
+export type WasmNeuronStep = (lo: number, hi: number, slot: number, spk: number, n: number) => number;
 
 

@@ -20,7 +20,7 @@ const SELECT = 0x1b;
 
 /** A compiled population as one worker runs it. */
 export interface TickPopulation {
-  /** Function index of its `step(lo, hi, slot, spk) → spikes`. */
+  /** Function index of its `step(lo, hi, slot, spk, n) → spikes`. */
   step: number;
   /** The worker's neurons lo..mid−1 run in WebAssembly (mid − lo a multiple of the kernel's iteration). */
   lo: number;
@@ -59,12 +59,13 @@ export function tickFunctions(w: number, pops: TickPopulation[], deliveries: Tic
   const neurons = new Emitter();
   for (const p of pops) {
     if (p.mid <= p.lo) continue;
-    // counts[par] = step(lo, mid, slot, spk[par])
+    // counts[par] = step(lo, mid, slot, spk[par], n)
     neurons.get(PAR).i32(2).op(OP.i32Shl);
     neurons.i32(p.lo).i32(p.mid);
     if (p.ringLen > 0) neurons.get(N).i32(p.ringLen).op(I32_REM_U).i32(p.size).op(I32_MUL);
     else neurons.i32(0);
     byParity(neurons, p.lists);
+    neurons.get(N);
     neurons.op(CALL, ...uleb(p.step));
     neurons.mem(OP.i32Store, 2, p.count);
   }
