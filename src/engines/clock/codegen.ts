@@ -17,6 +17,7 @@
  * consumes the input of its own step, as Lava's LIF does with a_in.
  */
 import type { NeuronModel } from '../../models/types.js';
+import { parseExpression, parseStatements, type Expr, type Stmt } from '../../../kernels/wgsl/translate.js';
 
 export interface NeuronKernelSpec {
   model: NeuronModel;
@@ -42,6 +43,76 @@ export interface NeuronKernelSpec {
   hasCurrentStimulus: boolean;
   /** Refractory steps: a number when uniform, 'array' when per neuron, 0 for none. */
   refractorySteps: number | 'array';
+}
+
+/**
+ * Names that a model's snippets use only as a term of `+` (either side, or the right side
+ * of `+=`), never declared there. An exact zero among them enters the kernels as −0, the
+ * additive identity of IEEE 754 (x + (−0) = x for every x, while −0 + (+0) = +0), so a
+ * current that is absent (i_offset = 0, no stimulus) costs no addition in WebAssembly
+ * (wasm-neuron.ts drops x + (−0)) and both kernels give the same bits. The values are
+ * unchanged but for the sign of a zero result. Empty when a snippet does not parse.
+ */
+export function additiveOnly(model: NeuronModel, method: string): Set<string> {
+  const byMethod = additiveCache.get(model) ?? new Map<string, Set<string>>();
+  additiveCache.set(model, byMethod);
+  const cached = byMethod.get(method);
+  if (cached) return cached;
+  const code = model.code(method);
+  const uses = new Map<string, boolean>();
+  const declared = new Set<string>();
+  const expr = (e: Expr, additive: boolean): void => {
+    switch (e.k) {
+      case 'id':
+        uses.set(e.name, (uses.get(e.name) ?? true) && additive);
+        return;
+      case 'un':
+        return expr(e.e, false);
+      case 'bin':
+        expr(e.a, e.op === '+');
+        expr(e.b, e.op === '+');
+        return;
+      case 'cond':
+        expr(e.c, false);
+        expr(e.a, false);
+        expr(e.b, false);
+        return;
+      case 'call':
+        return e.args.forEach((a) => expr(a, false));
+    }
+  };
+  const stmt = (st: Stmt): void => {
+    switch (st.k) {
+      case 'decl':
+        declared.add(st.name);
+        return expr(st.init, false);
+      case 'assign':
+        uses.set(st.name, false);
+        return expr(st.e, st.op === '+=');
+      case 'block':
+        return st.body.forEach(stmt);
+      case 'if':
+        expr(st.c, false);
+        stmt(st.then);
+        if (st.else) stmt(st.else);
+    }
+  };
+  let out = new Set<string>();
+  try {
+    for (const src of [code.update, code.updateRefractory ?? '', code.reset]) parseStatements(src).forEach(stmt);
+    expr(parseExpression(code.threshold), false);
+    out = new Set([...uses].filter(([name, additive]) => additive && !declared.has(name)).map(([name]) => name));
+  } catch {
+    // A snippet outside the parser's subset: no name is known to be additive.
+  }
+  byMethod.set(method, out);
+  return out;
+}
+const additiveCache = new WeakMap<NeuronModel, Map<string, Set<string>>>();
+
+/** The kernels' I_stim of a population without current stimulus: −0 where it is only ever added (see additiveOnly). */
+export function absentStimulus(spec: NeuronKernelSpec): number {
+  return additiveOnly(spec.model, spec.method).has('I_stim') ? -0 : 0;
 }
 
 /** A number as JavaScript source that reads back to the same double. */
@@ -94,7 +165,7 @@ export function neuronKernelSource(spec: NeuronKernelSpec): string {
   for (const s of stateNames) lines.push(`    let ${s} = s_${s}[i];`);
   for (const r of spec.gradedReceptors) lines.push(`    ${model.receptors[r]!.variable} = gin_${r}[i];`);
   lines.push(spec.gap ? '    const G_gap = c_G_gap[i], IG_gap = gin_gap[i];' : '    const G_gap = 0, IG_gap = 0;');
-  const stim = spec.hasCurrentStimulus ? 'istim[i]' : '0';
+  const stim = spec.hasCurrentStimulus ? 'istim[i]' : literal(absentStimulus(spec));
   // Models that take gap junctions as a current get I_gap = Σ g (V_j − V_i) added to I_stim.
   const gapCurrent = spec.gap && (model.gapInput ?? 'current') === 'current' ? ` + (IG_gap - G_gap * ${model.voltage})` : '';
   lines.push(`    const I_stim = ${stim}${gapCurrent};`);

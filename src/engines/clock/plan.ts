@@ -11,7 +11,7 @@ import type { PerElement, ProjectionIR } from '../../ir/types.js';
 import { INTERNAL_UNIT } from '../../units.js';
 import { sharedArray, toShared } from '../../util/shared.js';
 import type { DelayRounding } from '../types.js';
-import { neuronKernelSource, projectionKernelSource, type NeuronKernelSpec } from './codegen.js';
+import { additiveOnly, neuronKernelSource, projectionKernelSource, type NeuronKernelSpec } from './codegen.js';
 import { buildEquilibrium, solveEquilibrium, type Equilibrium } from './equilibrium.js';
 import { gatherKernelSource, isContinuous, layoutGraded, toGathers, type GradedGather, type GradedLayout } from './graded.js';
 import { WasmArena, gatherModuleBytes, type WasmGatherSpec } from './wasm-gather.js';
@@ -678,10 +678,13 @@ function planPopulation(
   const gap = layout.gapConductance[p];
   if (gap) arrays.c_G_gap = toShared(gap);
   for (const v of outputs) arrays[`out_${v}`] = inPlace ? arrays[`s_${v}`]! : continuousArray(2 * pop.size);
+  // Zero-valued constants that are only ever added enter the kernels as −0 (codegen.ts, additiveOnly).
+  const additive = additiveOnly(model, pop.method);
+  const kernelConstants = Object.fromEntries(Object.entries(constants).map(([k, c]) => [k, c === 0 && additive.has(k) ? -0 : c]));
   const spec: NeuronKernelSpec = {
     model,
     method: pop.method,
-    constants,
+    constants: kernelConstants,
     receptors: Object.keys(slots),
     channels,
     gradedReceptors: [...layout.gradedInputs[p]!],

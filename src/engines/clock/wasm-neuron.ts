@@ -24,7 +24,7 @@
  * compiler throws `WasmUnsupported` and the population keeps the JavaScript kernel.
  */
 import { parseExpression, parseStatements, type Expr, type Stmt } from '../../../kernels/wgsl/translate.js';
-import { assigns, type NeuronKernelSpec } from './codegen.js';
+import { absentStimulus, assigns, type NeuronKernelSpec } from './codegen.js';
 import { Emitter, I32, OP, SIMD, V128, VOID, f64bytes, functionBody, moduleBytes, uleb, type WasmFunction } from './wasm-encode.js';
 
 export class WasmUnsupported extends Error {
@@ -403,7 +403,7 @@ function neuronBody(spec: NeuronKernelSpec, at: ArrayOffsets): { body: number[];
   function externals(r: Region, f8: number): (name: string) => Node | undefined {
     return (name) => {
       if (name === 'dt') return r.constF(spec.constants.__dt as number);
-      if (name === 'I_stim') return spec.hasCurrentStimulus ? r.load('f', SIMD.load, O8, offset('istim') + f8) : r.constF(0);
+      if (name === 'I_stim') return spec.hasCurrentStimulus ? r.load('f', SIMD.load, O8, offset('istim') + f8) : r.constF(absentStimulus(spec));
       if (name === 'G_gap' || name === 'IG_gap') return r.constF(0);
       const k = spec.constants[name];
       if (k === undefined || name.startsWith('__')) return undefined;
