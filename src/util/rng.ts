@@ -234,4 +234,14 @@ export class RngBank {
     const lo = this.nextU32(q) >>> 6;
     return -mean * Math.log(1 - (hi * 67108864 + lo) / 9007199254740992);
   }
+
+  /**
+   * `exponential(q, mean)` written to out[i] instead of returned: V8 boxes a double
+   * returned from a call it does not inline (one allocation per draw in a hot loop).
+   */
+  exponentialTo(q: number, mean: number, out: Float64Array, i: number): void {
+    const hi = this.nextU32(q) >>> 5;
+    const lo = this.nextU32(q) >>> 6;
+    out[i] = -mean * Math.log(1 - (hi * 67108864 + lo) / 9007199254740992);
+  }
 }

@@ -73,6 +73,12 @@ const S_FPLO = 19; // f' and f'' at the left end when known (it is 0), else NaN
 const S_FPPLO = 20;
 const S_HIMAX = 21; // 1 when the right end is a maximum of f (f' = 0 there)
 const K = new Float64Array(22);
+/**
+ * NaN as a module constant: TurboFan (Node 20) embeds the global `NaN` as a boxed
+ * number, so a double merged with it (`c ? x : NaN`) stays boxed and allocates a
+ * HeapNumber per evaluation; merged with a module constant it stays a raw double.
+ */
+const NAN = NaN;
 
 /** f, f', f'' at K[E_T] into K[R_F], K[R_FP], K[R_FPP]. */
 function evalAt(): void {
@@ -130,7 +136,7 @@ function zeroOfDerivative(): void {
     else hi = x;
     const tol = REL_TOL * Math.max(1, tAbs + hi);
     if (hi - lo <= tol) break;
-    let xn = it < NEWTON_ITERS && fpp !== 0 ? x - fp / fpp : NaN;
+    let xn = it < NEWTON_ITERS && fpp !== 0 ? x - fp / fpp : NAN;
     if (!(xn > lo && xn < hi)) xn = 0.5 * (lo + hi);
     else if (Math.abs(xn - x) < tol) {
       // Step past the root by a little so that the bracket closes from the other side.
@@ -160,7 +166,7 @@ function rootOfF(): void {
   // Root of the quadratic Taylor model f(lo) + f'(lo)·x + f''(lo)·x²/2 when it has one
   // (written −2f/(f' + √disc) to keep its digits), else Newton's step.
   const disc = fplo * fplo - 2 * fpplo * flo;
-  let x = fplo > 0 ? lo - (disc >= 0 ? (2 * flo) / (fplo + Math.sqrt(disc)) : flo / fplo) : NaN;
+  let x = fplo > 0 ? lo - (disc >= 0 ? (2 * flo) / (fplo + Math.sqrt(disc)) : flo / fplo) : NAN;
   // Below a maximum, the parabola with its vertex there through (lo, f(lo)) does better.
   if (K[S_HIMAX] === 1 && fhi > 0) x = hi - (hi - lo) * Math.sqrt(fhi / (fhi - flo));
   if (!(x > lo && x < hi)) x = fhi > flo ? lo + ((hi - lo) * -flo) / (fhi - flo) : 0.5 * (lo + hi);
@@ -176,7 +182,7 @@ function rootOfF(): void {
     // Halley's step (cubic convergence; f'' comes with the evaluation), Newton's as fallback.
     const fpp = K[R_FPP]!;
     const den = 2 * fp * fp - f * fpp;
-    const step = it < NEWTON_ITERS && fp > 0 ? (den > 0 ? (2 * f * fp) / den : f / fp) : NaN;
+    const step = it < NEWTON_ITERS && fp > 0 ? (den > 0 ? (2 * f * fp) / den : f / fp) : NAN;
     // Converged onto a point with f ≥ 0: the crossing lies within tol below it.
     if (f >= 0 && step <= tol) break;
     let xn = x - step;
@@ -369,8 +375,8 @@ function solve(lo: number, hi: number, flo: number, fhi: number): number {
     K[S_FPLO] = fp0;
     K[S_FPPLO] = -lm * fp0 - a * K[C_le]! - b * K[C_li]!;
   } else {
-    K[S_FPLO] = NaN;
-    K[S_FPPLO] = NaN;
+    K[S_FPLO] = NAN;
+    K[S_FPPLO] = NAN;
   }
   K[S_LO] = lo;
   K[S_HI] = hi;

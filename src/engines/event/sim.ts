@@ -31,8 +31,8 @@
  * trajectory reaches threshold before the end of the run: first a cheap bound
  * (max(v, V∞) + positive currents × peak PSP < θ ⇒ never), then the exact search
  * of lif.ts. Poisson inputs, which dominate sparse low-rate networks, and
- * per-synapse deliveries run in tight inner loops up to the earliest event of the
- * other queues.
+ * per-synapse deliveries run merged, in one tight inner loop, up to the earliest
+ * event of the other queues.
  */
 import { UnsupportedError } from '../../errors.js';
 import { hashString } from '../../util/rng.js';
@@ -42,6 +42,14 @@ import type { PopulationRate, SimulationOutput, SpikeTrains, StateTrace } from '
 import { CalendarQueue, TimeFifo, TimeHeap } from './heap.js';
 import { ARG_A, ARG_a, ARG_b, ARG_D, ARG_H, ARG_HCAP, ARG_LE, ARG_LI, ARG_LM, ARG_T0, CROSSING, firstCrossing, OUT_T, psc21Max, pscResponse } from './lif.js';
 import { RngBank } from '../../util/rng.js';
+
+/**
+ * Infinity as a module constant, for the per-event code. TurboFan (Node 20) embeds
+ * the global `Infinity` as a boxed number, so a double merged with it, as in
+ * `n > 0 ? key[0] : Infinity`, stays boxed and each evaluation allocates a
+ * HeapNumber; merged with a module constant it stays a raw double.
+ */
+const INF = Infinity;
 
 class F64List {
   data = new Float64Array(256);
@@ -445,12 +453,10 @@ export function runEventSimulation(net: ResolvedNetwork, onProgress?: (fraction:
   const ccStim = Int32Array.from(ccKeep, (c) => c.k);
   const ccDelta = Float64Array.from(ccKeep, (c) => c.delta);
   const ccN = ccKeep.length;
-  let ccPos = 0;
   const stKeep = stList.filter((c) => c.t < T);
   const stTime = Float64Array.from(stKeep, (c) => c.t);
   const stStim = Int32Array.from(stKeep, (c) => c.k);
   const stN = stKeep.length;
-  let stPos = 0;
   const qTarget = Int32Array.from(qTargetL);
   const qStim = Int32Array.from(qStimL);
   const stimW = Float64Array.from(sW);
@@ -523,11 +529,15 @@ export function runEventSimulation(net: ResolvedNetwork, onProgress?: (fraction:
   // Per-event doubles cross function boundaries through typed arrays rather than
   // as arguments or return values (V8 boxes those when a call is not inlined):
   //   reg[NOW] the time of the event being processed, reg[WGT] the weight of an
-  //   input; sc[0..2] v, isyn_exc, isyn_inh computed by evolve(); the record's
-  //   PRED the neuron's predicted spike time.
+  //   input, reg[LIMIT] the time up to which a batch of deliveries may run,
+  //   reg[DRAW] a Poisson interval drawn by rngs.exponentialTo;
+  //   sc[0..2] v, isyn_exc, isyn_inh computed by evolve(); the record's PRED the
+  //   neuron's predicted spike time.
   const NOW = 0;
   const WGT = 1;
-  const reg = new Float64Array(2);
+  const LIMIT = 2;
+  const DRAW = 3;
+  const reg = new Float64Array(4);
   const sc = new Float64Array(3);
   const spk = new TimeHeap(256);
   const spkCompactAt = 4 * N + 1024;
@@ -622,7 +632,7 @@ export function runEventSimulation(net: ResolvedNetwork, onProgress?: (fraction:
       if (i > 0) ub += i * np[pr + PMAXI]!;
     }
     if (ub < th) {
-      ns[o + PRED] = Infinity;
+      ns[o + PRED] = INF;
       return;
     }
     let s0 = t0;
@@ -635,7 +645,7 @@ export function runEventSimulation(net: ResolvedNetwork, onProgress?: (fraction:
     }
     const H = T - s0;
     if (!(H > 0)) {
-      ns[o + PRED] = Infinity;
+      ns[o + PRED] = INF;
       return;
     }
     const c = np[pr + ICM]!;
@@ -656,7 +666,7 @@ export function runEventSimulation(net: ResolvedNetwork, onProgress?: (fraction:
     const x = X[OUT_T]!;
     const ts = s0 + x;
     if (x < 0 || !(ts < T)) {
-      ns[o + PRED] = Infinity;
+      ns[o + PRED] = INF;
       return;
     }
     spk.push(ts, g, ns[o + VER]! | 0);
@@ -675,7 +685,7 @@ export function runEventSimulation(net: ResolvedNetwork, onProgress?: (fraction:
     else {
       ns[o + II] = ns[o + II]! + w;
       // A non-positive current only lowers the free trajectory: no prediction, still none.
-      if (w <= 0 && ns[o + PRED] === Infinity) return;
+      if (w <= 0 && ns[o + PRED] === INF) return;
     }
     ns[o + VER] = ns[o + VER]! + 1;
     predict(g);
@@ -757,203 +767,229 @@ export function runEventSimulation(net: ResolvedNetwork, onProgress?: (fraction:
   }
 
   // ------------------------------------------------------------ main loop
-  const tLoop = performance.now();
-  reg[NOW] = 0;
-  for (let g = 0; g < N; g++) predict(g);
-  let tick = nextTick();
-  for (;;) {
-    while (spk.size > 0 && spk.aux[0] !== (ns[spk.val[0]! * NS + VER]! | 0)) spk.pop();
-    let best = tick;
-    let which = 0;
-    let sel = 0;
-    let x = spk.size > 0 ? spk.key[0]! : Infinity;
-    if (x < best) {
-      best = x;
-      which = 1;
-    }
-    x = ccPos < ccN ? ccTime[ccPos]! : Infinity;
-    if (x < best) {
-      best = x;
-      which = 2;
-    }
-    x = stPos < stN ? stTime[stPos]! : Infinity;
-    if (x < best) {
-      best = x;
-      which = 3;
-    }
-    x = src.size > 0 ? src.key[0]! : Infinity;
-    if (x < best) {
-      best = x;
-      which = 4;
-    }
-    for (let f = 0; f < nFifo; f++) {
-      const fi = fifos[f]!;
-      x = fi.count > 0 ? fi.time[fi.head]! : Infinity;
-      if (x < best) {
-        best = x;
-        which = 5;
-        sel = f;
-      }
-    }
-    // The earliest event of the other queues, which bounds a batch of deliveries.
-    const others = best;
-    x = syn.size > 0 ? syn.key[0]! : Infinity;
-    if (x < best) {
-      best = x;
-      which = 6;
-    }
-    // Poisson stimulus inputs, in a tight loop up to the earliest other event.
-    if ((stim.pos < stim.len || stim.refill()) && stim.batchT[stim.pos]! < best) {
-      let limit = best;
-      do {
-        const t = stim.batchT[stim.pos]!;
+  // The loop picks the earliest event among the queues and hands it to a handler.
+  // The handlers of the frequent events (Poisson inputs, deliveries, spikes) are
+  // functions of their own rather than parts of one large loop: V8 optimises a
+  // function after a number of profiler ticks that grows with its bytecode size,
+  // inlines only up to a fixed bytecode budget per optimised function, and
+  // recompiles the whole function when a rarely taken path deoptimises it. Small
+  // handlers reach optimised code after few events, inline their own hot callees,
+  // and a deoptimisation costs the recompilation of one of them only.
+
+  /**
+   * Poisson stimulus inputs and per-synapse-delay deliveries, merged in time order,
+   * while they come before reg[LIMIT] (the earliest event of the other queues),
+   * which shrinks to any spike that an input predicts before it. At equal times
+   * the deliveries go first (then in (time, slot) order), and the other queues'
+   * events before both. One batch usually spans many inputs of both kinds, so the
+   * main loop's selection runs about once per spike rather than once per input.
+   */
+  function inputBatch(): void {
+    let limit = reg[LIMIT]!;
+    for (;;) {
+      const ts = stim.pos < stim.len || stim.refill() ? stim.batchT[stim.pos]! : INF;
+      const t = syn.size > 0 ? syn.key[0]! : INF;
+      if (t <= ts) {
+        if (!(t < limit)) return;
+        // The synapses of the earliest in-flight spike that are due at t.
+        reg[NOW] = t;
+        const slot = syn.val[0]!;
+        const pj = projs[slotProj[slot]!]!;
+        const D = pj.D!;
+        const e = slotEnd[slot]!;
+        const tsp = slotT[slot]!;
+        const W = pj.W;
+        const off = pj.postOffset;
+        const tg = pj.targets;
+        const rec = pj.rec;
+        let k = slotK[slot]!;
+        do {
+          reg[WGT] = W === null ? pj.w : W[k]!;
+          const g = off + tg[k]!;
+          input(g, rec);
+          const tp = ns[g * NS + PRED]!;
+          if (tp < limit) limit = tp;
+          k++;
+        } while (k < e && tsp + D[k]! === t);
+        if (k < e) {
+          // The slot's next synapse: a later key for the same entry, sifted down in place.
+          slotK[slot] = k;
+          syn.key[0] = tsp + D[k]!;
+          syn.siftTop();
+        } else {
+          syn.pop();
+          freeSlots[nFree++] = slot;
+        }
+      } else {
+        if (!(ts < limit)) return;
         const q = stim.batchQ[stim.pos]!;
         stim.pos++;
         const s = qStim[q]!;
         const g = qTarget[q]!;
-        reg[NOW] = t;
+        reg[NOW] = ts;
         reg[WGT] = stimW[s]!;
         input(g, stimRec[s]!);
-        const ts = ns[g * NS + PRED]!;
-        if (ts < limit) limit = ts;
+        const tp = ns[g * NS + PRED]!;
+        if (tp < limit) limit = tp;
         stimEvents++;
-        const nt = t + rngs.exponential(q, stimMean[s]!);
+        rngs.exponentialTo(q, stimMean[s]!, reg, DRAW);
+        const nt = ts + reg[DRAW]!;
         if (nt < stimStop[s]! && nt < T) stim.insert(q, nt);
-      } while ((stim.pos < stim.len || stim.refill()) && stim.batchT[stim.pos]! < limit);
-      continue;
+      }
     }
-    reg[NOW] = best;
-    switch (which) {
-      case 0: {
+  }
+
+  /** The predicted spike at the top of `spk`, due at reg[NOW]: reset, emit, predict anew. */
+  function spikeEvent(): void {
+    const g = spk.val[0]!;
+    spk.pop();
+    advance(g);
+    const o = g * NS;
+    const pr = pidx[g]! * NP;
+    ns[o + V] = np[pr + VRESET]!;
+    ns[o + REF] = reg[NOW]! + np[pr + TREF]!;
+    ns[o + VER] = ns[o + VER]! + 1;
+    ns[o + PRED] = INF;
+    const p = popOfNeuron[g]!;
+    emit(p, g - pops[p]!.offset);
+    predict(g);
+  }
+
+  /** DC/step current change number c, at reg[NOW]. */
+  function currentChange(c: number): void {
+    const delta = ccDelta[c]!;
+    const tg = ccTargets[ccStim[c]!]!;
+    for (let y = 0; y < tg.length; y++) {
+      const g = tg[y]!;
+      advance(g);
+      const o = g * NS;
+      const pr = pidx[g]! * NP;
+      istim[g] = istim[g]! + delta;
+      ns[o + VINF] = np[pr + VINF0]! + istim[g]! * np[pr + RM]!;
+      if (delta <= 0 && ns[o + PRED] === INF) continue;
+      ns[o + VER] = ns[o + VER]! + 1;
+      predict(g);
+    }
+  }
+
+  /** spike_times stimulus event number c, at reg[NOW]. */
+  function stimulusSpike(c: number): void {
+    const k = stStim[c]!;
+    const tg = stTargets[k]!;
+    reg[WGT] = stW[k]!;
+    const rec = stRec[k]!;
+    for (let y = 0; y < tg.length; y++) input(tg[y]!, rec);
+    stimEvents += tg.length;
+  }
+
+  /** The spike of the source at the top of `src`, at reg[NOW]: emit, schedule its next. */
+  function sourceSpike(): void {
+    const t = reg[NOW]!;
+    const sid = src.val[0]!;
+    const p = popOfSource[sid]!;
+    emit(p, sid - pops[p]!.offset);
+    let nt: number;
+    if (srcIsPoisson[sid] === 1) {
+      nt = t + srcRng.exponential(sid, srcMean[sid]!);
+      if (nt >= srcStop[sid]!) nt = INF;
+    } else {
+      const c = ++srcCursor[sid]!;
+      const times = srcTimes[sid]!;
+      nt = c < times.length ? times[c]! : INF;
+    }
+    if (nt < T) {
+      src.key[0] = nt;
+      src.siftTop();
+    } else src.pop();
+  }
+
+  /** The arrival at the head of FIFO f (a spike on a single-delay projection), at reg[NOW]. */
+  function fifoDelivery(f: number): void {
+    const fi = fifos[f]!;
+    const j = fi.idx[fi.head]!;
+    fi.shift();
+    const pj = fifoProjs[f]!;
+    const a = pj.rowPtr[j]!;
+    const e = pj.rowPtr[j + 1]!;
+    const tg = pj.targets;
+    const off = pj.postOffset;
+    const rec = pj.rec;
+    const W = pj.W;
+    if (W === null) {
+      reg[WGT] = pj.w;
+      for (let k = a; k < e; k++) input(off + tg[k]!, rec);
+    } else {
+      for (let k = a; k < e; k++) {
+        reg[WGT] = W[k]!;
+        input(off + tg[k]!, rec);
+      }
+    }
+  }
+
+  function eventLoop(): void {
+    let ccPos = 0;
+    let stPos = 0;
+    reg[NOW] = 0;
+    for (let g = 0; g < N; g++) predict(g);
+    let tick = nextTick();
+    for (;;) {
+      while (spk.size > 0 && spk.aux[0] !== (ns[spk.val[0]! * NS + VER]! | 0)) spk.pop();
+      let best = tick;
+      let which = 0;
+      let sel = 0;
+      let x = spk.size > 0 ? spk.key[0]! : INF;
+      if (x < best) {
+        best = x;
+        which = 1;
+      }
+      x = ccPos < ccN ? ccTime[ccPos]! : INF;
+      if (x < best) {
+        best = x;
+        which = 2;
+      }
+      x = stPos < stN ? stTime[stPos]! : INF;
+      if (x < best) {
+        best = x;
+        which = 3;
+      }
+      x = src.size > 0 ? src.key[0]! : INF;
+      if (x < best) {
+        best = x;
+        which = 4;
+      }
+      for (let f = 0; f < nFifo; f++) {
+        const fi = fifos[f]!;
+        x = fi.count > 0 ? fi.time[fi.head]! : INF;
+        if (x < best) {
+          best = x;
+          which = 5;
+          sel = f;
+        }
+      }
+      // Poisson inputs and per-synapse deliveries, in a batch up to the earliest
+      // event of the other queues.
+      x = stim.pos < stim.len || stim.refill() ? stim.batchT[stim.pos]! : INF;
+      if (x < best || (syn.size > 0 && syn.key[0]! < best)) {
+        reg[LIMIT] = best;
+        inputBatch();
+        continue;
+      }
+      reg[NOW] = best;
+      if (which === 1) spikeEvent();
+      else if (which === 5) fifoDelivery(sel);
+      else if (which === 4) sourceSpike();
+      else if (which === 3) stimulusSpike(stPos++);
+      else if (which === 2) currentChange(ccPos++);
+      else {
         if (best >= T) break;
         doTick();
         tick = nextTick();
-        continue;
-      }
-      case 1: {
-        const g = spk.val[0]!;
-        spk.pop();
-        advance(g);
-        const o = g * NS;
-        const pr = pidx[g]! * NP;
-        ns[o + V] = np[pr + VRESET]!;
-        ns[o + REF] = best + np[pr + TREF]!;
-        ns[o + VER] = ns[o + VER]! + 1;
-        ns[o + PRED] = Infinity;
-        const p = popOfNeuron[g]!;
-        emit(p, g - pops[p]!.offset);
-        predict(g);
-        continue;
-      }
-      case 2: {
-        const k = ccStim[ccPos]!;
-        const delta = ccDelta[ccPos]!;
-        ccPos++;
-        const tg = ccTargets[k]!;
-        for (let y = 0; y < tg.length; y++) {
-          const g = tg[y]!;
-          advance(g);
-          const o = g * NS;
-          const pr = pidx[g]! * NP;
-          istim[g] = istim[g]! + delta;
-          ns[o + VINF] = np[pr + VINF0]! + istim[g]! * np[pr + RM]!;
-          if (delta <= 0 && ns[o + PRED] === Infinity) continue;
-          ns[o + VER] = ns[o + VER]! + 1;
-          predict(g);
-        }
-        continue;
-      }
-      case 3: {
-        const k = stStim[stPos]!;
-        stPos++;
-        const tg = stTargets[k]!;
-        reg[WGT] = stW[k]!;
-        const rec = stRec[k]!;
-        for (let y = 0; y < tg.length; y++) input(tg[y]!, rec);
-        stimEvents += tg.length;
-        continue;
-      }
-      case 4: {
-        const sid = src.val[0]!;
-        const p = popOfSource[sid]!;
-        emit(p, sid - pops[p]!.offset);
-        let nt: number;
-        if (srcIsPoisson[sid] === 1) {
-          nt = best + srcRng.exponential(sid, srcMean[sid]!);
-          if (nt >= srcStop[sid]!) nt = Infinity;
-        } else {
-          const c = ++srcCursor[sid]!;
-          const times = srcTimes[sid]!;
-          nt = c < times.length ? times[c]! : Infinity;
-        }
-        if (nt < T) src.replaceTop(nt, sid);
-        else src.pop();
-        continue;
-      }
-      case 5: {
-        const fi = fifos[sel]!;
-        const j = fi.idx[fi.head]!;
-        fi.shift();
-        const pj = fifoProjs[sel]!;
-        const a = pj.rowPtr[j]!;
-        const e = pj.rowPtr[j + 1]!;
-        const tg = pj.targets;
-        const off = pj.postOffset;
-        const rec = pj.rec;
-        const W = pj.W;
-        if (W === null) {
-          reg[WGT] = pj.w;
-          for (let k = a; k < e; k++) input(off + tg[k]!, rec);
-        } else {
-          for (let k = a; k < e; k++) {
-            reg[WGT] = W[k]!;
-            input(off + tg[k]!, rec);
-          }
-        }
-        continue;
-      }
-      case 6: {
-        // Per-synapse delays: deliver in time order up to the earliest other event
-        // (or a spike that a delivery predicts before it).
-        let limit = others;
-        if ((stim.pos < stim.len || stim.refill()) && stim.batchT[stim.pos]! < limit) limit = stim.batchT[stim.pos]!;
-        let t = best;
-        for (;;) {
-          reg[NOW] = t;
-          const slot = syn.val[0]!;
-          const pj = projs[slotProj[slot]!]!;
-          const D = pj.D!;
-          const e = slotEnd[slot]!;
-          const tsp = slotT[slot]!;
-          const W = pj.W;
-          const off = pj.postOffset;
-          const tg = pj.targets;
-          const rec = pj.rec;
-          let k = slotK[slot]!;
-          do {
-            reg[WGT] = W === null ? pj.w : W[k]!;
-            const g = off + tg[k]!;
-            input(g, rec);
-            const ts = ns[g * NS + PRED]!;
-            if (ts < limit) limit = ts;
-            k++;
-          } while (k < e && tsp + D[k]! === t);
-          if (k < e) {
-            slotK[slot] = k;
-            syn.replaceTop(tsp + D[k]!, slot);
-          } else {
-            syn.pop();
-            freeSlots[nFree++] = slot;
-          }
-          if (syn.size === 0) break;
-          t = syn.key[0]!;
-          if (!(t < limit)) break;
-        }
-        continue;
       }
     }
-    break;
   }
+
+  const tLoop = performance.now();
+  eventLoop();
   onProgress?.(1);
   const loopMs = performance.now() - tLoop;
 
