@@ -658,3 +658,31 @@ describe('DC-driven IF_curr_exp with a refractory period (lanes of one vector ou
     expect(mixed).toBeGreaterThan(0);
   });
 });
+
+// ======================================== flush of tiny conductances (wasm-tick.ts)
+
+describe('tiny conductances are set to 0 every 64 steps, in WebAssembly as in JavaScript', () => {
+  test('g below 1e-200 becomes exactly 0 after step 63, for the vectors and the JavaScript remainder alike', async () => {
+    const n = 13; // 8 in WebAssembly vectors, 5 in the JavaScript remainder
+    // g_exc starts at 1e-198 and decays by 1 − dt/tau_syn_E = 0.9 per step: below 1e-200 after 44 steps.
+    const build = () => {
+      const net = new Network({ dt: 0.1, seed: 1 });
+      const P = net.population('P', n, 'IF_cond_exp', { tau_syn_E: 1, tau_syn_I: 1 }, { v: -65, g_exc: 1e-198, g_inh: { uniform: [1e-199, 2e-199] } }, { method: 'euler' });
+      net.record(P, ['g_exc', 'g_inh'], { interval: 0.1 });
+      net.setRun({ duration: 10, threads: 1 });
+      return net.toIR();
+    };
+    expect(wasmPopulations(build())).toEqual(['P']);
+    const wasm = await clockEngine.run(build(), { wasmNeurons: true });
+    const js = await clockEngine.run(build(), { wasmNeurons: false });
+    expectSameOutput(wasm, js);
+    for (const tr of wasm.traces) {
+      // Sample s holds the state before step s: tiny but not 0 up to step 63, exactly 0 from step 64 on.
+      for (let i = 0; i < n; i++) {
+        expect(tr.data[63 * n + i], `${tr.variable}[${i}] before step 63`).toBeGreaterThan(0);
+        expect(tr.data[63 * n + i], `${tr.variable}[${i}] before step 63`).toBeLessThan(1e-200);
+        expect(Object.is(tr.data[64 * n + i], 0), `${tr.variable}[${i}] before step 64: ${tr.data[64 * n + i]}`).toBe(true);
+      }
+    }
+  });
+});

@@ -12,7 +12,7 @@ import { hashString, RngBank } from '../../util/rng.js';
 import { instantiate } from './codegen.js';
 import { instantiateGathers } from './wasm-gather.js';
 import { instantiateKernels, wasmEnd } from './wasm-place.js';
-import type { TickDeliver, TickFlush, TickNeurons } from './wasm-tick.js';
+import { TINY, type TickDeliver, type TickFlush, type TickNeurons } from './wasm-tick.js';
 import { applyEquilibrium, assertCapacity, emissionStep, type ClockPlan, type PopulationPlan } from './plan.js';
 
 type NeuronStep = (lo: number, hi: number, slot: number, spk: Uint32Array, obase: number, ns0: number, n: number) => number;
@@ -295,7 +295,6 @@ export function prepareWorker(plan: ClockPlan, w: number): (onProgress?: (fracti
  * steps keep a margin of 108 decades for per-step decay factors down to 0.02.
  */
 const FLUSH_MASK = 63;
-const TINY = 1e-200;
 
 /** Flushes the neurons the JavaScript kernel runs (mid..hi−1); tick.flush does lo..mid−1. */
 function flushTiny(ps: PopState): void {

@@ -46,7 +46,7 @@ export interface TickDelivery {
   end: number;
 }
 
-/** Below this magnitude a decaying variable is set to 0 (as loop.ts's TINY). */
+/** Below this magnitude a decaying variable is set to 0 every 64 steps (loop.ts, flushTiny; tickFlush). */
 export const TINY = 1e-200;
 
 const N = 0;
