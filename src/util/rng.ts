@@ -86,9 +86,7 @@ export class Rng {
 
   /** Uniform in [0, 1) with 53 random bits. */
   uniform(): number {
-    const hi = this.nextU32() >>> 5; // 27 bits
-    const lo = this.nextU32() >>> 6; // 26 bits
-    return (hi * 67108864 + lo) / 9007199254740992;
+    return uniform53(this.nextU32(), this.nextU32());
   }
 
   /** Uniform in (0, 1]: safe for logarithms. */
@@ -163,6 +161,11 @@ export class Rng {
   }
 }
 
+/** Uniform in [0, 1) with 53 bits: the top 27 bits of the first 32-bit draw, then the top 26 of the second. */
+function uniform53(first: number, second: number): number {
+  return ((first >>> 5) * 67108864 + (second >>> 6)) / 9007199254740992;
+}
+
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
@@ -230,9 +233,7 @@ export class RngBank {
 
   /** Exponential with the given mean from stream q: −mean·ln(1 − U), U with 53 bits, as `Rng.exponential`. */
   exponential(q: number, mean: number): number {
-    const hi = this.nextU32(q) >>> 5;
-    const lo = this.nextU32(q) >>> 6;
-    return -mean * Math.log(1 - (hi * 67108864 + lo) / 9007199254740992);
+    return -mean * Math.log(1 - uniform53(this.nextU32(q), this.nextU32(q)));
   }
 
   /**
@@ -240,8 +241,6 @@ export class RngBank {
    * returned from a call it does not inline (one allocation per draw in a hot loop).
    */
   exponentialTo(q: number, mean: number, out: Float64Array, i: number): void {
-    const hi = this.nextU32(q) >>> 5;
-    const lo = this.nextU32(q) >>> 6;
-    out[i] = -mean * Math.log(1 - (hi * 67108864 + lo) / 9007199254740992);
+    out[i] = -mean * Math.log(1 - uniform53(this.nextU32(q), this.nextU32(q)));
   }
 }

@@ -110,6 +110,12 @@ export function additiveOnly(model: NeuronModel, method: string): Set<string> {
 }
 const additiveCache = new WeakMap<NeuronModel, Map<string, Set<string>>>();
 
+/** The kernels' constants, with the zeros that the snippets only ever add as −0 (see additiveOnly). */
+export function withAdditiveZeros(model: NeuronModel, method: string, constants: NeuronKernelSpec['constants']): NeuronKernelSpec['constants'] {
+  const additive = additiveOnly(model, method);
+  return Object.fromEntries(Object.entries(constants).map(([k, c]) => [k, c === 0 && additive.has(k) ? -0 : c]));
+}
+
 /** The kernels' I_stim of a population without current stimulus: −0 where it is only ever added (see additiveOnly). */
 export function absentStimulus(spec: NeuronKernelSpec): number {
   return additiveOnly(spec.model, spec.method).has('I_stim') ? -0 : 0;

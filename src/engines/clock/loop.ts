@@ -269,9 +269,9 @@ export function prepareWorker(plan: ClockPlan, w: number): (onProgress?: (fracti
       }
       if (graded.length > 0) deliverContinuous(par);
       if ((n & FLUSH_MASK) === FLUSH_MASK) {
-      if (tick) tick.flush();
-      for (const ps of pops) flushTiny(ps);
-    }
+        if (tick) tick.flush();
+        for (const ps of pops) flushTiny(ps);
+      }
       if (onProgress && n >= nextReport) {
         onProgress(n / steps);
         nextReport = n + Math.max(1, Math.floor(steps / 200));

@@ -11,7 +11,7 @@ import type { PerElement, ProjectionIR } from '../../ir/types.js';
 import { INTERNAL_UNIT } from '../../units.js';
 import { sharedArray, toShared } from '../../util/shared.js';
 import type { DelayRounding } from '../types.js';
-import { additiveOnly, neuronKernelSource, projectionKernelSource, type NeuronKernelSpec } from './codegen.js';
+import { neuronKernelSource, projectionKernelSource, withAdditiveZeros, type NeuronKernelSpec } from './codegen.js';
 import { buildEquilibrium, solveEquilibrium, type Equilibrium } from './equilibrium.js';
 import { gatherKernelSource, isContinuous, layoutGraded, toGathers, type GradedGather, type GradedLayout } from './graded.js';
 import { WasmArena, gatherModuleBytes, type WasmGatherSpec } from './wasm-gather.js';
@@ -84,7 +84,7 @@ export interface PopulationPlan {
   constants?: NeuronKernelSpec['constants'];
   /** Shift channels into this population: Int32 rings `in_<name>` of ringSlots[receptor] slots (see shiftChannels). */
   channels?: ShiftChannel[];
-  /** Export of ClockPlan.neuronWasm that runs this population's kernel (its arrays then live in that memory). */
+  /** Export of ClockPlan.kernelWasm with this population's kernel, which the worker's tickNeurons calls (its arrays then live in that memory). */
   wasmKernel?: string;
 }
 
@@ -139,7 +139,7 @@ export interface ProjectionPlan {
   uniformWeight?: number;
   /** The one delay in steps of every synapse, when there is no `delays` array. */
   uniformDelay?: number;
-  /** Export of ClockPlan.kernelWasm that delivers its spikes (its arrays then live in that memory). */
+  /** Export of ClockPlan.kernelWasm that delivers its spikes, called by the worker's tickDeliver (its arrays then live in that memory). */
   wasmDeliver?: string;
   /** With wasmDeliver and several workers: per worker, its slice of each row (filled by the worker). */
   workerStart?: Uint32Array[];
@@ -678,13 +678,11 @@ function planPopulation(
   const gap = layout.gapConductance[p];
   if (gap) arrays.c_G_gap = toShared(gap);
   for (const v of outputs) arrays[`out_${v}`] = inPlace ? arrays[`s_${v}`]! : continuousArray(2 * pop.size);
-  // Zero-valued constants that are only ever added enter the kernels as −0 (codegen.ts, additiveOnly).
-  const additive = additiveOnly(model, pop.method);
-  const kernelConstants = Object.fromEntries(Object.entries(constants).map(([k, c]) => [k, c === 0 && additive.has(k) ? -0 : c]));
   const spec: NeuronKernelSpec = {
     model,
     method: pop.method,
-    constants: kernelConstants,
+    // Zeros that are only ever added enter the kernels as −0; the plan's own constants keep +0.
+    constants: withAdditiveZeros(model, pop.method, constants),
     receptors: Object.keys(slots),
     channels,
     gradedReceptors: [...layout.gradedInputs[p]!],

@@ -10,11 +10,6 @@
  */
 import { Emitter, I32, OP, f64bytes, functionBody, type WasmFunction } from './wasm-encode.js';
 
-const I32_LOAD16_U = 0x2f;
-const I32_MUL = 0x6c;
-const I32_REM_U = 0x70;
-const ELSE = 0x05;
-
 export interface DeliverSpec {
   /** Byte offsets in the kernel memory. */
   ring: number;
@@ -58,12 +53,12 @@ function deliverBody(d: DeliverSpec): number[] {
       // slot = now + D[k]; if (slot ≥ L) slot −= L; ADDR = slot·N·8 + T[k]·8
       const delay = d.delay as { offset: number; bytes: 2 | 4 };
       e.get(BASE).get(K);
-      if (delay.bytes === 2) e.i32(1).op(OP.i32Shl).mem(I32_LOAD16_U, 1, delay.offset + 2 * o);
+      if (delay.bytes === 2) e.i32(1).op(OP.i32Shl).mem(OP.i32Load16U, 1, delay.offset + 2 * o);
       else e.i32(2).op(OP.i32Shl).mem(OP.i32Load, 2, delay.offset + 4 * o);
       e.op(OP.i32Add).tee(ADDR);
       e.get(ADDR).i32(L).op(OP.i32GeU);
-      e.op(OP.if, I32).get(ADDR).i32(L).op(OP.i32Sub, ELSE).get(ADDR).op(OP.end);
-      e.i32(rowBytes).op(I32_MUL);
+      e.op(OP.if, I32).get(ADDR).i32(L).op(OP.i32Sub, OP.else).get(ADDR).op(OP.end);
+      e.i32(rowBytes).op(OP.i32Mul);
       e.get(K).i32(2).op(OP.i32Shl).mem(OP.i32Load, 2, d.targets + 4 * o).i32(3).op(OP.i32Shl, OP.i32Add);
     }
     e.tee(ADDR).get(ADDR).mem(OP.f64Load, 3, d.ring);
@@ -77,8 +72,8 @@ function deliverBody(d: DeliverSpec): number[] {
     .i32(uniform ? (d.delay as { steps: number }).steps : 0)
     .op(OP.i32Add)
     .i32(L)
-    .op(I32_REM_U);
-  if (uniform) e.i32(rowBytes).op(I32_MUL);
+    .op(OP.i32RemU);
+  if (uniform) e.i32(rowBytes).op(OP.i32Mul);
   e.set(BASE);
 
   e.loop(

@@ -52,7 +52,6 @@ const O4 = 8;
 const IO8 = 9;
 const M = 10;
 const FIRST_V128 = 11;
-const I64_EXTEND_I32_S = 0xac;
 
 type Ty = 'f' | 'm' | 'i'; // f64x2 number, lane mask, i64x2 integer
 
@@ -387,7 +386,7 @@ function neuronBody(spec: NeuronKernelSpec, at: ArrayOffsets): { body: number[];
   const fn = new Fn();
   // The step n in both lanes: a neuron is refractory while refr (the step it is free again) > n.
   const NOW = fn.v128();
-  fn.get(STEP).op(I64_EXTEND_I32_S).simd(SIMD.i64x2Splat).set(NOW);
+  fn.get(STEP).op(OP.i64ExtendI32S).simd(SIMD.i64x2Splat).set(NOW);
 
   fn.get(LO);
   fn.set(I);

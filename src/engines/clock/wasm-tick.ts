@@ -13,11 +13,6 @@
  */
 import { Emitter, I32, OP, SIMD, V128, f64bytes, functionBody, uleb, type WasmFunction } from './wasm-encode.js';
 
-const I32_MUL = 0x6c;
-const I32_REM_U = 0x70;
-const CALL = 0x10;
-const SELECT = 0x1b;
-
 /** A compiled population as one worker runs it. */
 export interface TickPopulation {
   /** Function index of its `step(lo, hi, slot, spk, n) → spikes`. */
@@ -54,7 +49,7 @@ const PAR = 1;
 
 /** `tickNeurons<w>(n, par)`, `tickDeliver<w>(n, par) → events`, `tickFlush<w>()`. */
 export function tickFunctions(w: number, pops: TickPopulation[], deliveries: TickDelivery[]): WasmFunction[] {
-  const byParity = (e: Emitter, lists: [number, number]) => e.i32(lists[1]).i32(lists[0]).get(PAR).op(SELECT);
+  const byParity = (e: Emitter, lists: [number, number]) => e.i32(lists[1]).i32(lists[0]).get(PAR).op(OP.select);
 
   const neurons = new Emitter();
   for (const p of pops) {
@@ -62,11 +57,11 @@ export function tickFunctions(w: number, pops: TickPopulation[], deliveries: Tic
     // counts[par] = step(lo, mid, slot, spk[par], n)
     neurons.get(PAR).i32(2).op(OP.i32Shl);
     neurons.i32(p.lo).i32(p.mid);
-    if (p.ringLen > 0) neurons.get(N).i32(p.ringLen).op(I32_REM_U).i32(p.size).op(I32_MUL);
+    if (p.ringLen > 0) neurons.get(N).i32(p.ringLen).op(OP.i32RemU).i32(p.size).op(OP.i32Mul);
     else neurons.i32(0);
     byParity(neurons, p.lists);
     neurons.get(N);
-    neurons.op(CALL, ...uleb(p.step));
+    neurons.op(OP.call, ...uleb(p.step));
     neurons.mem(OP.i32Store, 2, p.count);
   }
   neurons.op(OP.end);
@@ -80,7 +75,7 @@ export function tickFunctions(w: number, pops: TickPopulation[], deliveries: Tic
       byParity(deliver, s.lists);
       deliver.get(PAR).i32(2).op(OP.i32Shl).mem(OP.i32Load, 2, s.count);
       deliver.i32(d.start).i32(d.end).get(N);
-      deliver.op(CALL, ...uleb(d.deliver));
+      deliver.op(OP.call, ...uleb(d.deliver));
       deliver.op(OP.i32Add).set(EVENTS);
     }
   }

@@ -90,9 +90,9 @@ export class TimeHeap {
   }
 
   /**
-   * Restores the order after the earliest entry was changed in place to a later
-   * key (through key[0], val[0], aux[0]): replaceTop without doubles as arguments,
-   * which V8 boxes when the call is not inlined.
+   * replaceTop after the earliest entry was changed in place to a later key (through
+   * key[0], val[0], aux[0]), with no double as an argument, which V8 boxes when the call
+   * is not inlined (the event loop's hot path).
    */
   siftTop(): void {
     this.siftDown(this.key[0]!, this.val[0]!, this.aux[0]!, this.size);
